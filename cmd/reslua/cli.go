@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reslua/reslua/engine"
+	"github.com/reslua/reslua/luabind"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, as k6 and DESIGN.md §9 fix them.
+const (
+	exitPassed      = 0
+	exitRuntime     = 1
+	exitUsage       = 2
+	exitCheckFailed = 99
+	exitInterrupted = 130
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// gracePeriod bounds how long an interrupted run waits for requests in
+// flight before stopping them.
+const gracePeriod = 10 * time.Second
+
+const usage = `reslua runs resilience scenarios written in Lua.
+
+Usage:
+  reslua [run] FILE [flags]   run a scenario and print its verdict
+  reslua check FILE [flags]   validate a scenario without sending traffic
+  reslua version              print the version
+
+Flags of run and check:
+  -e, --env KEY=VALUE    set env.KEY for the script (repeatable; overrides the environment)
+      --lib-path DIR     also look for require()d modules in DIR (repeatable; RESLUA_PATH too)
+  -h, --help             show this help
+
+Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
+1 runtime failure, 130 interrupted.
+`
+
+// run is the whole command, testable in-process: it parses args, runs the
+// subcommand and returns the exit code. Cancelling ctx interrupts a run.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitPassed
+	case "version", "--version":
+		fmt.Fprintf(stdout, "reslua %s\n", version)
+		return exitPassed
+	case "check":
+		return runCommand(ctx, "check", args[1:], stdout, stderr)
+	case "run":
+		return runCommand(ctx, "run", args[1:], stdout, stderr)
+	}
+	if strings.HasPrefix(args[0], "-") || strings.HasSuffix(args[0], ".lua") || strings.ContainsRune(args[0], filepath.Separator) {
+		return runCommand(ctx, "run", args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "reslua: unknown command %q; expected a scenario file (FILE.lua), run, check or version\n", args[0])
+	return exitUsage
+}
+
+// options are the flags shared by run and check.
+type options struct {
+	file    string
+	env     map[string]string
+	libPath []string
+}
+
+func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	pairs := fs.StringArrayP("env", "e", nil, "KEY=VALUE for the script's env table")
+	libs := fs.StringArray("lib-path", nil, "directory for require()d modules")
+	help := fs.BoolP("help", "h", false, "show help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
+		return options{}, exitUsage, false
+	}
+	if *help {
+		fmt.Fprint(stdout, usage)
+		return options{}, exitPassed, false
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "reslua %s: expected one scenario file, got %d arguments\n\n%s", name, fs.NArg(), usage)
+		return options{}, exitUsage, false
+	}
+	o := options{file: fs.Arg(0), env: map[string]string{}}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			o.env[k] = v
+		}
+	}
+	for _, kv := range *pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(stderr, "reslua %s: -e %q: expected KEY=VALUE\n", name, kv)
+			return options{}, exitUsage, false
+		}
+		o.env[k] = v
+	}
+	if p := os.Getenv("RESLUA_PATH"); p != "" {
+		o.libPath = append(o.libPath, filepath.SplitList(p)...)
+	}
+	o.libPath = append(o.libPath, *libs...)
+	return o, 0, true
+}
+
+func runCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
+	o, code, ok := parseFlags(name, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	script, err := luabind.Load(o.file, luabind.Options{Env: o.env, LibPath: o.libPath, Log: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return exitUsage
+	}
+	plan, problems := script.Check(ctx)
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		fmt.Fprintf(stderr, "%s: %d problem%s found\n", o.file, len(problems), plural(len(problems)))
+		return exitUsage
+	}
+	if name == "check" {
+		writePlan(stdout, o.file, plan)
+		return exitPassed
+	}
+	return execute(ctx, o, script, plan, stdout, stderr)
+}
+
+// execute runs a checked script for real and turns its result into an exit
+// code. Whatever happens, what was recorded is summarised.
+func execute(ctx context.Context, o options, script *luabind.Script, plan engine.Plan, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "reslua %s: running %s (%d load%s, about %s)\n",
+		version, o.file, len(plan.Loads), plural(len(plan.Loads)), plan.Length)
+	r := engine.NewRun(engine.Config{Log: stderr, ClientVersion: version})
+	stopWatching := context.AfterFunc(ctx, r.Interrupt)
+	defer stopWatching()
+
+	scriptErr := script.Exec(ctx, r)
+	interrupted := ctx.Err() != nil
+	if scriptErr != nil && !interrupted {
+		fmt.Fprintf(stderr, "%v\n", scriptErr)
+		r.Interrupt() // stop the loads; summarise what they recorded
+	}
+	finishCtx := context.WithoutCancel(ctx)
+	if interrupted || scriptErr != nil {
+		var cancel context.CancelFunc
+		finishCtx, cancel = context.WithTimeout(finishCtx, gracePeriod)
+		defer cancel()
+	}
+	res, finishErr := r.Finish(finishCtx)
+	res.WriteSummary(stdout)
+	switch {
+	case interrupted:
+		return exitInterrupted
+	case scriptErr != nil:
+		return exitCodeOf(scriptErr)
+	case finishErr != nil:
+		fmt.Fprintf(stderr, "%v\n", finishErr)
+		return exitUsage
+	case !res.Passed():
+		return exitCheckFailed
+	}
+	return exitPassed
+}
+
+// exitCodeOf maps a script error to an exit code: a failure of the
+// machinery (a demo server that cannot listen) is a runtime failure, the
+// rest are the script's.
+func exitCodeOf(err error) int {
+	if errors.Is(err, engine.ErrRuntime) {
+		return exitRuntime
+	}
+	return exitUsage
+}
+
+func writePlan(w io.Writer, file string, p engine.Plan) {
+	fmt.Fprintf(w, "%s: OK\n", file)
+	for _, d := range p.Demos {
+		fmt.Fprintf(w, "  demo server %q (version %s)\n", d.Name, d.Version)
+	}
+	for _, t := range p.Targets {
+		fmt.Fprintf(w, "  target %q → %s\n", t.Name, t.URL)
+	}
+	for _, l := range p.Loads {
+		fmt.Fprintf(w, "  load %q → %q at %s: %g/s for %s, %d request kind%s, %d session%s\n",
+			l.Spec.Name, l.Target, l.Start, l.Spec.Rate, l.Spec.Duration,
+			len(l.Spec.Mix), plural(len(l.Spec.Mix)), l.Spec.Sessions, plural(l.Spec.Sessions))
+	}
+	fmt.Fprintf(w, "  %d check%s; about %s of traffic\n", len(p.Checks), plural(len(p.Checks)), p.Length)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,259 @@
+package demo_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/reslua/reslua/engine/demo"
+)
+
+// modes are the four transport flavours the server offers.
+var modes = []struct {
+	name string
+	opts demo.Options
+}{
+	{"stateful-sse", demo.Options{}},
+	{"stateful-json", demo.Options{JSON: true}},
+	{"stateless-sse", demo.Options{Stateless: true}},
+	{"stateless-json", demo.Options{Stateless: true, JSON: true}},
+}
+
+func start(t *testing.T, opts demo.Options) *demo.Server {
+	t.Helper()
+	s, err := demo.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// connect opens an official SDK client session on s.
+func connect(t *testing.T, s *demo.Server, copts *mcp.ClientOptions) *mcp.ClientSession {
+	t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "demo-test", Version: "1"}, copts)
+	cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: s.URL(), DisableStandaloneSSE: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func TestHealth(t *testing.T) {
+	s := start(t, demo.Options{Version: "2.0.0"})
+	if !strings.HasPrefix(s.Origin(), "http://127.0.0.1:") || s.URL() != s.Origin()+"/mcp" {
+		t.Fatalf("Origin %q, URL %q", s.Origin(), s.URL())
+	}
+	resp, err := http.Get(s.Origin() + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" ||
+		body["status"] != "ok" || body["version"] != "2.0.0" {
+		t.Fatalf("health: %d %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}
+
+func TestToolsWithSDKClient(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			s := start(t, m.opts)
+			cs := connect(t, s, nil)
+			if got := cs.InitializeResult().ServerInfo; got.Name != "reslua-demo" || got.Version != "1.0.0" {
+				t.Errorf("serverInfo = %+v", got)
+			}
+
+			var names []string
+			for tool, err := range cs.Tools(t.Context(), nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, tool.Name)
+			}
+			slices.Sort(names)
+			if want := []string{"add", "echo", "fail", "slow"}; !slices.Equal(names, want) {
+				t.Errorf("tools = %v, want %v", names, want)
+			}
+
+			call := func(name string, args any) *mcp.CallToolResult {
+				t.Helper()
+				res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: name, Arguments: args})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return res
+			}
+			if res := call("echo", map[string]any{"message": "hi"}); text(res) != "hi" || res.IsError {
+				t.Errorf("echo: %q isError=%v", text(res), res.IsError)
+			}
+			res := call("add", map[string]any{"a": 1, "b": 2.5})
+			if text(res) != "3.5" || res.IsError {
+				t.Errorf("add: %q isError=%v", text(res), res.IsError)
+			}
+			if sc, _ := json.Marshal(res.StructuredContent); string(sc) != `{"sum":3.5}` {
+				t.Errorf("add structured = %s", sc)
+			}
+			if res := call("slow", map[string]any{"ms": 1}); text(res) != "slept" {
+				t.Errorf("slow: %q", text(res))
+			}
+			if res := call("fail", map[string]any{"message": "boom"}); !res.IsError || text(res) != "boom" {
+				t.Errorf("fail: %q isError=%v", text(res), res.IsError)
+			}
+			if res := call("fail", nil); !res.IsError || text(res) != "failure requested" {
+				t.Errorf("fail without message: %q isError=%v", text(res), res.IsError)
+			}
+		})
+	}
+}
+
+func TestPageSize(t *testing.T) {
+	s := start(t, demo.Options{PageSize: 1})
+	cs := connect(t, s, nil)
+	page, err := cs.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Tools) != 1 || page.NextCursor == "" {
+		t.Fatalf("first page: %d tools, cursor %q", len(page.Tools), page.NextCursor)
+	}
+	n := 0
+	for _, err := range cs.Tools(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Fatalf("%d tools over all pages, want 4", n)
+	}
+}
+
+// post sends one raw JSON-RPC message and returns the reply.
+func post(t *testing.T, url, session, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+		req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+const initialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+func TestForgetSessions(t *testing.T) {
+	s := start(t, demo.Options{JSON: true})
+	resp, _ := post(t, s.URL(), "", initialize)
+	id := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != 200 || id == "" {
+		t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+	}
+	if resp, _ := post(t, s.URL(), id, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); resp.StatusCode != 202 {
+		t.Fatalf("initialized: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, s.URL(), id, `{"jsonrpc":"2.0","id":2,"method":"ping"}`); resp.StatusCode != 200 {
+		t.Fatalf("ping: %d", resp.StatusCode)
+	}
+
+	s.ForgetSessions()
+	resp, body := post(t, s.URL(), id, `{"jsonrpc":"2.0","id":3,"method":"ping"}`)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("ping on a forgotten session: %d %q, want 404", resp.StatusCode, body)
+	}
+	// A new session works.
+	if resp, _ := post(t, s.URL(), "", initialize); resp.StatusCode != 200 || resp.Header.Get("Mcp-Session-Id") == "" {
+		t.Fatalf("initialize after forget: %d", resp.StatusCode)
+	}
+}
+
+func TestStatelessGivesNoSessionID(t *testing.T) {
+	s := start(t, demo.Options{Stateless: true, JSON: true})
+	resp, body := post(t, s.URL(), "", initialize)
+	if resp.StatusCode != 200 || resp.Header.Get("Mcp-Session-Id") != "" || !strings.Contains(body, `"protocolVersion":"2025-11-25"`) {
+		t.Fatalf("initialize: %d, session %q, body %s", resp.StatusCode, resp.Header.Get("Mcp-Session-Id"), body)
+	}
+}
+
+func TestResumableSendsPrimingEvent(t *testing.T) {
+	s := start(t, demo.Options{Resumable: true})
+	resp, body := post(t, s.URL(), "", initialize)
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, "event: prime\n") {
+		t.Fatalf("initialize: %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestCloseEndsSlowCall checks that Close does not wait for a slow call.
+// It uses SSE replies, which carry the progress notification that says the
+// call has started.
+func TestCloseEndsSlowCall(t *testing.T) {
+	for _, m := range modes {
+		if m.opts.JSON {
+			continue
+		}
+		t.Run(m.name, func(t *testing.T) {
+			s, err := demo.Start(t.Context(), m.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan struct{}, 1)
+			cs := connect(t, s, &mcp.ClientOptions{
+				ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) {
+					started <- struct{}{}
+				},
+			})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				params := &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"ms": 3_600_000}}
+				params.SetProgressToken("p")
+				cs.CallTool(context.WithoutCancel(t.Context()), params) // fails when the server goes
+			}()
+			<-started
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			<-done
+		})
+	}
+}
+
+func text(res *mcp.CallToolResult) string {
+	if len(res.Content) == 0 {
+		return ""
+	}
+	if tc, ok := res.Content[0].(*mcp.TextContent); ok {
+		return tc.Text
+	}
+	return ""
+}

@@ -1,0 +1,133 @@
+package mcp_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reslua/reslua/engine/demo"
+	"github.com/reslua/reslua/engine/mcp"
+)
+
+// modes are the four transport flavours of the demo server.
+var modes = []struct {
+	name string
+	opts demo.Options
+}{
+	{"stateful-sse", demo.Options{}},
+	{"stateful-json", demo.Options{JSON: true}},
+	{"stateless-sse", demo.Options{Stateless: true}},
+	{"stateless-json", demo.Options{Stateless: true, JSON: true}},
+}
+
+func startDemo(t *testing.T, opts demo.Options) *demo.Server {
+	t.Helper()
+	s, err := demo.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func open(t *testing.T, c *mcp.Client) *mcp.Session {
+	t.Helper()
+	s, err := c.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func callTool(t *testing.T, name string, args any) mcp.Request {
+	t.Helper()
+	r, err := mcp.CallTool(name, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// toolText returns the first text content of a tools/call result.
+func toolText(t *testing.T, result json.RawMessage) string {
+	t.Helper()
+	var r struct {
+		Content []struct{ Text string } `json:"content"`
+	}
+	if err := json.Unmarshal(result, &r); err != nil || len(r.Content) == 0 {
+		t.Fatalf("result %s: %v", result, err)
+	}
+	return r.Content[0].Text
+}
+
+// rawPost sends one JSON-RPC message outside the client under test.
+func rawPost(t *testing.T, url, session, body string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Session-Id", session)
+	req.Header.Set("MCP-Protocol-Version", "2025-06-18")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// badTarget is a misbehaving target on 127.0.0.1: it completes the
+// handshake (sessions "s1", "s2", ...) and answers every other request with
+// reply. It stands in for broken servers, which the real demo server is not.
+type badTarget struct {
+	*httptest.Server
+	handshakes atomic.Int64
+	deletes    atomic.Int64
+	failInit   atomic.Bool // answer initialize with 503
+}
+
+// replyFunc answers one request; id is the request's raw JSON id.
+type replyFunc func(w http.ResponseWriter, r *http.Request, id string)
+
+func startBadTarget(t *testing.T, reply replyFunc) *badTarget {
+	t.Helper()
+	bt := &badTarget{}
+	bt.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			bt.deletes.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		switch msg.Method {
+		case "initialize":
+			if bt.failInit.Load() {
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			n := bt.handshakes.Add(1)
+			w.Header().Set("Mcp-Session-Id", "s"+string(rune('0'+n)))
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"jsonrpc":"2.0","id":` + string(msg.ID) + `,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"bad","version":"0"}}}`))
+		case "notifications/initialized":
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			reply(w, r, string(msg.ID))
+		}
+	}))
+	t.Cleanup(bt.Close)
+	return bt
+}

@@ -1,0 +1,169 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestReadResponse(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType, body string
+		result                  string // the result wanted, or "" for an error
+		err                     error
+	}{
+		{"json", "application/json", `{"jsonrpc":"2.0","id":7,"result":{"a":1}}`, `{"a":1}`, nil},
+		{"json with charset", "Application/JSON; charset=utf-8", ` {"jsonrpc":"2.0","id":"7","result":[]}`, `[]`, nil},
+		{"json null result", "application/json", `{"jsonrpc":"2.0","id":7,"result":null}`, `null`, nil},
+		{"json notification only", "application/json", `{"jsonrpc":"2.0","method":"x"}`, "", ErrProtocol},
+		{"json empty", "application/json", ``, "", ErrProtocol},
+		{"json batch without response", "application/json", `[{"jsonrpc":"2.0","id":8,"result":{}}]`, "", ErrProtocol},
+		{"sse", "text/event-stream", "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}\n\n", `{}`, nil},
+		{"sse no space after colon", "text/event-stream", "data:{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1}\n\n", `1`, nil},
+		{"sse CR only", "text/event-stream", ": hi\rdata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":2}\r\r", `2`, nil},
+		{"sse multi-line data", "text/event-stream", "data: {\"jsonrpc\":\"2.0\",\ndata:\"id\":7,\ndata: \"result\":3}\n\n", `3`, nil},
+		{"sse empty data lines", "text/event-stream", "data\n\ndata:\n\ndata: \n\nid: 1\n\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":4}\n\n", `4`, nil},
+		{"sse other event name", "text/event-stream", "event: ping\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":5}\n\n", "", ErrNoResponse},
+		{"sse other id then ours", "text/event-stream", "data: {\"jsonrpc\":\"2.0\",\"id\":6,\"result\":5}\n\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":6}\n\n", `6`, nil},
+		{"sse stops at the response", "text/event-stream", "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":7}\n\ndata: garbage\n\n", `7`, nil},
+		{"sse empty", "text/event-stream", "", "", ErrNoResponse},
+		{"sse bad json", "text/event-stream", "data: {\n\n", "", ErrProtocol},
+		{"no content type", "", `{}`, "", ErrProtocol},
+		{"html", "text/html", `<p>`, "", ErrProtocol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, maxReply, nil)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("err = %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil || string(m.Result) != tc.result {
+				t.Fatalf("result %s, err %v; want %s", m.Result, err, tc.result)
+			}
+		})
+	}
+}
+
+func TestReadResponseError(t *testing.T) {
+	m, err := readResponse(strings.NewReader(`{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"no","data":{"x":1}}}`), "application/json", 7, maxReply, nil)
+	if err != nil || m.Error == nil || m.Error.Code != -32601 || m.Error.Message != "no" || string(m.Error.Data) != `{"x":1}` {
+		t.Fatalf("%+v %v", m.Error, err)
+	}
+}
+
+// TestReadResponseTooLarge uses a 64 KiB cap; TestBadReplies in
+// failure_test.go sends a real reply past the 16 MiB one.
+func TestReadResponseTooLarge(t *testing.T) {
+	const limit = 64 << 10
+	line := strings.Repeat("x", 1<<10)
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"json", "application/json", `{"jsonrpc":"2.0","id":7,"result":"` + strings.Repeat(line, 65) + `"}`},
+		{"sse one line", "text/event-stream", "data: " + strings.Repeat(line, 65)},
+		{"sse many lines", "text/event-stream", strings.Repeat(": "+line+"\n", 65)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, limit, nil)
+			if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrProtocol) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestReadResponseReaderError(t *testing.T) {
+	_, err := readResponse(io.MultiReader(strings.NewReader("data: x"), errReader{}), "text/event-stream", 7, maxReply, nil)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+func TestBuffersAreReused(t *testing.T) {
+	var bufs buffers
+	body := "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"k\":\"v\"}}\n\n"
+	for range 3 {
+		m, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, &bufs)
+		if err != nil || string(m.Result) != `{"k":"v"}` {
+			t.Fatalf("%s %v", m.Result, err)
+		}
+	}
+}
+
+func TestAppendRequest(t *testing.T) {
+	for _, tc := range []struct {
+		id     int64
+		method string
+		params string
+		want   string
+	}{
+		{1, "ping", "", `{"jsonrpc":"2.0","id":1,"method":"ping"}`},
+		{-1, "notifications/initialized", "", `{"jsonrpc":"2.0","method":"notifications/initialized"}`},
+		{42, "tools/call", `{"name":"x"}`, `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"x"}}`},
+		{3, "we\"ird\n", "", `{"jsonrpc":"2.0","id":3,"method":"we\"ird\n"}`},
+	} {
+		got := appendRequest(nil, tc.id, tc.method, json.RawMessage(tc.params))
+		if string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("got %s, want %s", got, tc.want)
+		}
+	}
+}
+
+// FuzzSSE feeds arbitrary streams to the SSE reader: it must not panic,
+// and whatever it returns must be a response to the request.
+func FuzzSSE(f *testing.F) {
+	f.Add([]byte("data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}\n\n"))
+	f.Add([]byte(": c\r\n\r\nevent: prime\r\ndata:\r\n\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"n\"}\r\n\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"7\",\"error\":{\"code\":1,\"message\":\"m\"}}\r\n\r\n"))
+	f.Add([]byte("data: [{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1}]\r\r"))
+	f.Add([]byte("data: {\ndata: \"id\":7,\"result\":2}\n\n"))
+	f.Add([]byte("event: x\ndata: {}\n\nretry: 5\nid\n\n"))
+	f.Add([]byte("data: {\"id\":null,\"error\":{\"code\":-32700,\"message\":\"\"}}\n\n"))
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		m, err := readResponse(bytes.NewReader(stream), "text/event-stream", 7, 4<<10, nil)
+		checkMessage(t, m, err)
+	})
+}
+
+// FuzzJSONRPC feeds arbitrary bodies to the JSON-RPC envelope parser.
+func FuzzJSONRPC(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":7,"result":{"content":[]}}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":"7","error":{"code":-32602,"message":"bad","data":null}}`))
+	f.Add([]byte(`[{"jsonrpc":"2.0","method":"notifications/progress"},{"id":7,"result":null}]`))
+	f.Add([]byte(`{"id":7}`))
+	f.Add([]byte(`{"id":7.0,"result":1}`))
+	f.Add([]byte(`   `))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		m, err := readResponse(bytes.NewReader(body), "application/json", 7, 4<<10, nil)
+		checkMessage(t, m, err)
+		if errors.Is(err, ErrNoResponse) {
+			t.Fatalf("a JSON body reported %v", err)
+		}
+	})
+}
+
+// checkMessage checks the contract of readResponse's results.
+func checkMessage(t *testing.T, m message, err error) {
+	t.Helper()
+	if err != nil {
+		if !errors.Is(err, ErrProtocol) && !errors.Is(err, ErrNoResponse) {
+			t.Fatalf("unexpected error class: %v", err)
+		}
+		return
+	}
+	if m.Method != "" {
+		t.Fatalf("returned a request or notification: %+v", m)
+	}
+	if m.Error == nil && !json.Valid(m.Result) {
+		t.Fatalf("result %q is not JSON", m.Result)
+	}
+	if m.Error == nil && !idEqual(m.ID, 7) {
+		t.Fatalf("result for id %s, want 7", m.ID)
+	}
+}

@@ -1,0 +1,60 @@
+package mcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/reslua/reslua/engine/outcome"
+)
+
+// Response is how one call ended. The zero value is not a valid Response
+// (its Kind is empty); Do always sets Kind.
+type Response struct {
+	// Kind is outcome.OK on success, else the class of the failure.
+	Kind outcome.Kind
+	// Err holds the detail when Kind is not OK (an *RPCError for a
+	// JSON-RPC error; ErrToolError, ErrStatus, ErrProtocol, ... wrapped
+	// otherwise); nil on success.
+	Err error
+	// Status is the HTTP status of the final exchange; 0 if none arrived.
+	Status int
+	// Result is the JSON-RPC result on success (also for a tools/call
+	// with isError: true); nil otherwise.
+	Result json.RawMessage
+	// FirstByte is the time from sending the final request to its
+	// response headers; zero if none arrived.
+	FirstByte time.Duration
+	// Reinitialized reports that this call found its session forgotten
+	// and initialized it again before retrying. Calls that waited for
+	// another call's re-initialization report false.
+	Reinitialized bool
+}
+
+// toolCallError checks a tools/call result: nil if it succeeded,
+// ErrToolError (with the result's first text) if it has isError: true,
+// ErrProtocol if it is not an object.
+func toolCallError(result json.RawMessage) error {
+	var r struct {
+		IsError bool `json:"isError"`
+	}
+	if err := json.Unmarshal(result, &r); err != nil {
+		return fmt.Errorf("%w: tools/call result: %v", ErrProtocol, err)
+	}
+	if !r.IsError {
+		return nil
+	}
+	var c struct {
+		Content []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		} `json:"content"`
+	}
+	json.Unmarshal(result, &c) // best effort: the text is only detail
+	for _, part := range c.Content {
+		if part.Type == "text" {
+			return fmt.Errorf("%w: %s", ErrToolError, part.Text)
+		}
+	}
+	return ErrToolError
+}

@@ -1,0 +1,74 @@
+package outcome
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// Kind is the class of a request's outcome as it appears in summaries and
+// results. The zero value is not a valid Kind; use OK for success.
+type Kind string
+
+// The fixed kinds. HTTP status classes and JSON-RPC codes are built by
+// HTTPStatus and JSONRPC.
+const (
+	OK             Kind = "ok"
+	ConnectRefused Kind = "connect_refused" // nothing listens on the port
+	Timeout        Kind = "timeout"         // the per-request timeout fired
+	Reset          Kind = "reset"           // the peer reset the connection
+	EOF            Kind = "eof"             // the peer closed the connection mid-exchange
+	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
+	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
+	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
+	Other          Kind = "other"           // any transport error not named above
+)
+
+// IsFailure reports whether k counts against the error rate. Canceled
+// requests were stopped by reslua itself and are reported, not blamed.
+func (k Kind) IsFailure() bool { return k != OK && k != Canceled }
+
+// HTTPStatus returns the kind for an HTTP status code: OK for 1xx–3xx,
+// "http_4xx" or "http_5xx" otherwise.
+func HTTPStatus(code int) Kind {
+	switch {
+	case code >= 500:
+		return "http_5xx"
+	case code >= 400:
+		return "http_4xx"
+	default:
+		return OK
+	}
+}
+
+// JSONRPC returns the kind for a JSON-RPC error code, e.g. "jsonrpc_-32601".
+func JSONRPC(code int) Kind { return Kind("jsonrpc_" + strconv.Itoa(code)) }
+
+// Of classifies a transport-level error. A nil error is OK. Errors that
+// wrap context.DeadlineExceeded or a net timeout are Timeout; a cancelled
+// context is Canceled.
+func Of(err error) Kind {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return OK
+	case errors.Is(err, context.Canceled):
+		return Canceled
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return Timeout
+	case errors.As(err, &ne) && ne.Timeout():
+		return Timeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ConnectRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return Reset
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return EOF
+	default:
+		return Other
+	}
+}

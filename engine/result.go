@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/reslua/reslua/engine/outcome"
+)
+
+// Result is what a run recorded and what its checks concluded.
+type Result struct {
+	// Elapsed is the run's length on its clock.
+	Elapsed time.Duration
+	// Interrupted is set when the run was stopped before its end.
+	Interrupted bool
+	// DryRun is set for a result of a dry run, which holds no measurements.
+	DryRun bool
+	Loads  []LoadResult
+	Checks []CheckResult
+}
+
+// Passed reports whether every check held.
+func (r *Result) Passed() bool {
+	for _, c := range r.Checks {
+		if !c.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadResult is what one load recorded.
+type LoadResult struct {
+	Name, Target string
+	// Rate and Duration are the planned arrival rate and window.
+	Rate     float64
+	Duration time.Duration
+	// Elapsed is how long arrivals were actually scheduled (shorter than
+	// Duration if the load was stopped).
+	Elapsed time.Duration
+	// Scheduled arrivals came due; Dropped found the queue full; Unsent
+	// were still queued when the load was stopped.
+	Scheduled, Dropped, Unsent int64
+	// QueueMax is the deepest the queue of waiting arrivals got.
+	QueueMax int64
+	// Lag is how late the scheduler put arrivals on the queue (µs).
+	Lag *hdrhistogram.Histogram
+	// Requests holds one entry per request name, in mix order.
+	Requests []RequestResult
+	// Sessions describes the MCP sessions of the load (zero without MCP).
+	Sessions SessionResult
+}
+
+// Completed returns the number of requests that got an outcome.
+func (l LoadResult) Completed() int64 {
+	var n int64
+	for _, r := range l.Requests {
+		n += r.Count
+	}
+	return n
+}
+
+// RequestResult is what one request name recorded in one load. Histograms
+// hold microseconds.
+type RequestResult struct {
+	Name  string
+	Count int64
+	// Errors counts outcomes other than OK by kind.
+	Errors map[outcome.Kind]int64
+	// Latency is from intended start to final byte (coordinated omission
+	// corrected); Service from the actual send; Wait is time queued.
+	Latency, Service, Wait *hdrhistogram.Histogram
+}
+
+// Failures returns how many outcomes count against the error rate.
+func (r RequestResult) Failures() int64 {
+	var n int64
+	for k, v := range r.Errors {
+		if k.IsFailure() {
+			n += v
+		}
+	}
+	return n
+}
+
+// SessionResult describes a load's MCP session pool.
+type SessionResult struct {
+	Opened, Reinitialized, OpenFailures int64
+	// Init holds the duration of every initialize handshake (µs); nil when
+	// the load opened no session.
+	Init *hdrhistogram.Histogram
+}
+
+// CheckResult is one evaluated check.
+type CheckResult struct {
+	Check    Check
+	Measured float64 // in the metric's unit
+	Passed   bool
+	// NoData is set when no request matched the check's scope; such a
+	// check fails, since nothing showed that it holds.
+	NoData bool
+}
+
+// aggregate is the merged measurements a check looks at.
+type aggregate struct {
+	count, failures, dropped int64
+	rate                     float64
+	latency, service         *hdrhistogram.Histogram
+}
+
+func (r *Result) aggregate(loadName, request string) aggregate {
+	a := aggregate{latency: newHistogram(), service: newHistogram()}
+	for _, l := range r.Loads {
+		if loadName != "" && l.Name != loadName {
+			continue
+		}
+		a.dropped += l.Dropped
+		for _, q := range l.Requests {
+			if request != "" && q.Name != request {
+				continue
+			}
+			a.count += q.Count
+			a.failures += q.Failures()
+			a.latency.Merge(q.Latency)
+			a.service.Merge(q.Service)
+			if l.Elapsed > 0 {
+				a.rate += float64(q.Count) / l.Elapsed.Seconds()
+			}
+		}
+	}
+	return a
+}
+
+func (r *Result) evaluate(c Check) CheckResult {
+	a := r.aggregate(c.Spec.Load, c.Spec.Request)
+	ms := func(h *hdrhistogram.Histogram, q float64) float64 {
+		return float64(h.ValueAtQuantile(q)) / 1000
+	}
+	var v float64
+	switch c.Spec.Metric {
+	case "p50":
+		v = ms(a.latency, 50)
+	case "p90":
+		v = ms(a.latency, 90)
+	case "p95":
+		v = ms(a.latency, 95)
+	case "p99":
+		v = ms(a.latency, 99)
+	case "p99.9":
+		v = ms(a.latency, 99.9)
+	case "max":
+		v = float64(a.latency.Max()) / 1000
+	case "min":
+		v = float64(a.latency.Min()) / 1000
+	case "avg":
+		v = a.latency.Mean() / 1000
+	case "service_p50":
+		v = ms(a.service, 50)
+	case "service_p95":
+		v = ms(a.service, 95)
+	case "service_p99":
+		v = ms(a.service, 99)
+	case "error_rate":
+		if a.count > 0 {
+			v = float64(a.failures) / float64(a.count)
+		}
+	case "rate":
+		v = a.rate
+	case "count":
+		v = float64(a.count)
+	case "errors":
+		v = float64(a.failures)
+	case "dropped":
+		v = float64(a.dropped)
+	}
+	res := CheckResult{Check: c, Measured: v}
+	needsData := c.unit == unitDuration || c.Spec.Metric == "error_rate"
+	if needsData && a.count == 0 {
+		res.NoData = true
+		return res
+	}
+	res.Passed = c.Holds(v)
+	return res
+}

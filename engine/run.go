@@ -1,0 +1,375 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reslua/reslua/engine/demo"
+	"github.com/reslua/reslua/engine/suggest"
+)
+
+// ErrRuntime marks failures of the machinery rather than of the scenario:
+// a demo server that cannot listen, for example. The CLI exits 1 on them.
+var ErrRuntime = errors.New("runtime failure")
+
+// Config configures a Run. The zero value is a real run on the system clock
+// that logs nowhere.
+type Config struct {
+	// Clock measures and waits; nil means SystemClock.
+	Clock Clock
+	// Log receives the run's messages (not the summary); nil discards them.
+	Log io.Writer
+	// DryRun validates and records the Plan without starting servers or
+	// sending requests; Sleep and Wait return at once and advance the
+	// plan's own timeline instead.
+	DryRun bool
+	// ClientVersion is sent as clientInfo.version; zero means "dev".
+	ClientVersion string
+}
+
+// Run is one execution of a scenario. Its methods are called by one script
+// goroutine (Stop and Interrupt may be called from any goroutine); Finish
+// ends it.
+type Run struct {
+	cfg   Config
+	clock Clock
+	start time.Time
+
+	mu          sync.Mutex
+	targets     []*Target
+	demos       []*demo.Server
+	loads       []*Load
+	checks      []Check
+	plan        Plan
+	planOffset  time.Duration // dry runs: where the script is on the plan's timeline
+	interrupted bool
+	finished    bool
+}
+
+// Plan is what a scenario declares, in declaration order: pure data that a
+// dry run records and `reslua check` prints.
+type Plan struct {
+	Demos   []DemoSpec
+	Targets []TargetSpec
+	Loads   []PlannedLoad
+	Checks  []CheckSpec
+	// Length is when the last load ends, on the plan's timeline.
+	Length time.Duration
+}
+
+// PlannedLoad is a load and when the script starts it.
+type PlannedLoad struct {
+	Spec   LoadSpec
+	Target string
+	Start  time.Duration
+}
+
+// NewRun returns a run whose clock starts now.
+func NewRun(cfg Config) *Run {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.ClientVersion == "" {
+		cfg.ClientVersion = "dev"
+	}
+	return &Run{cfg: cfg, clock: cfg.Clock, start: cfg.Clock.Now()}
+}
+
+// DryRun reports whether the run only validates.
+func (r *Run) DryRun() bool { return r.cfg.DryRun }
+
+// Elapsed returns the time since the run started (the plan's timeline in a
+// dry run).
+func (r *Run) Elapsed() time.Duration {
+	if r.cfg.DryRun {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.planOffset
+	}
+	return r.clock.Now().Sub(r.start)
+}
+
+func (r *Run) logf(format string, args ...any) {
+	fmt.Fprintf(r.cfg.Log, format+"\n", args...)
+}
+
+// StartDemo starts an embedded demo MCP server on 127.0.0.1 and returns its
+// MCP endpoint URL. The server lives until Finish. In a dry run it returns
+// a placeholder URL on port 0.
+func (r *Run) StartDemo(ctx context.Context, spec DemoSpec) (string, error) {
+	if spec.Name == "" {
+		spec.Name = "demo"
+	}
+	if spec.Version == "" {
+		spec.Version = "1.0.0"
+	}
+	r.mu.Lock()
+	r.plan.Demos = append(r.plan.Demos, spec)
+	r.mu.Unlock()
+	if r.cfg.DryRun {
+		return "http://127.0.0.1:0/mcp", nil
+	}
+	s, err := demo.Start(ctx, demo.Options{Name: spec.Name, Version: spec.Version, Stateless: spec.Stateless, JSON: spec.JSON})
+	if err != nil {
+		return "", fmt.Errorf("%w: demo server %q: %w", ErrRuntime, spec.Name, err)
+	}
+	r.mu.Lock()
+	r.demos = append(r.demos, s)
+	r.mu.Unlock()
+	r.logf("demo MCP server %q (version %s, %s, %s) at %s", spec.Name, spec.Version,
+		pick(spec.Stateless, "stateless", "stateful"), pick(spec.JSON, "JSON replies", "SSE replies"), s.URL())
+	return s.URL(), nil
+}
+
+func pick(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+// AddTarget validates spec and returns the target it describes. Target
+// names are unique within a run.
+func (r *Run) AddTarget(spec TargetSpec) (*Target, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.targets {
+		if t.spec.Name == spec.Name {
+			return nil, fmt.Errorf("name: a target named %q already exists", spec.Name)
+		}
+	}
+	t := newTarget(spec, r.cfg.ClientVersion, r.clock)
+	r.targets = append(r.targets, t)
+	r.plan.Targets = append(r.plan.Targets, spec)
+	return t, nil
+}
+
+// StartLoad validates spec and starts the load; arrivals begin at once. In
+// a dry run it only records the load on the plan. Load names are unique
+// within a run.
+func (r *Run) StartLoad(ctx context.Context, spec LoadSpec) (*Load, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if spec.Name == "" {
+		spec.Name = spec.Target.spec.Name
+	}
+	if spec.Workers == 0 {
+		spec.Workers = DefaultWorkers
+	}
+	if spec.Queue == 0 {
+		spec.Queue = DefaultQueue
+	}
+	if spec.Sessions == 0 {
+		spec.Sessions = DefaultSessions
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return nil, errors.New("the run has finished")
+	}
+	for _, l := range r.loads {
+		if l.spec.Name == spec.Name {
+			return nil, fmt.Errorf("name: a load named %q already exists; give each load its own name", spec.Name)
+		}
+	}
+	pl := PlannedLoad{Spec: spec, Target: spec.Target.spec.Name, Start: r.elapsedLocked()}
+	r.plan.Loads = append(r.plan.Loads, pl)
+	if end := pl.Start + spec.Duration; end > r.plan.Length {
+		r.plan.Length = end
+	}
+	l := newLoad(spec, r.clock, r.cfg.Log, pl.Start)
+	r.loads = append(r.loads, l)
+	if !r.cfg.DryRun {
+		if r.interrupted {
+			l.Stop()
+		}
+		l.start(ctx)
+	}
+	return l, nil
+}
+
+func (r *Run) elapsedLocked() time.Duration {
+	if r.cfg.DryRun {
+		return r.planOffset
+	}
+	return r.clock.Now().Sub(r.start)
+}
+
+// Sleep waits for d on the run's clock, or until ctx is done. In a dry run
+// it advances the plan's timeline and returns at once.
+func (r *Run) Sleep(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("sleep: expected a duration >= 0, got %s", d)
+	}
+	if r.cfg.DryRun {
+		r.mu.Lock()
+		r.planOffset += d
+		r.mu.Unlock()
+		return nil
+	}
+	return r.clock.SleepUntil(ctx, r.clock.Now().Add(d))
+}
+
+// WaitLoad blocks until l has finished (all its arrivals sent and answered)
+// or ctx is done. In a dry run it advances the plan's timeline to l's end.
+func (r *Run) WaitLoad(ctx context.Context, l *Load) error {
+	if r.cfg.DryRun {
+		r.mu.Lock()
+		if end := l.planStart + l.spec.Duration; end > r.planOffset {
+			r.planOffset = end
+		}
+		r.mu.Unlock()
+		return nil
+	}
+	return l.Wait(ctx)
+}
+
+// AddChecks validates and records checks, to be evaluated by Finish. It
+// returns every problem, each prefixed with its check's Where.
+func (r *Run) AddChecks(specs ...CheckSpec) error {
+	var errs []error
+	for _, s := range specs {
+		c, err := ParseCheck(s)
+		if err != nil {
+			errs = append(errs, prefix(s.Where, err))
+			continue
+		}
+		r.mu.Lock()
+		r.checks = append(r.checks, c)
+		r.plan.Checks = append(r.plan.Checks, s)
+		r.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func prefix(where string, err error) error {
+	if where == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// Interrupt stops every load's arrivals (and any load started later), lets
+// requests in flight finish, and marks the result as interrupted.
+func (r *Run) Interrupt() {
+	r.mu.Lock()
+	r.interrupted = true
+	loads := append([]*Load(nil), r.loads...)
+	r.mu.Unlock()
+	for _, l := range loads {
+		l.Stop()
+	}
+}
+
+// Plan returns what the scenario has declared so far.
+func (r *Run) Plan() Plan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.plan
+	p.Demos = append([]DemoSpec(nil), p.Demos...)
+	p.Targets = append([]TargetSpec(nil), p.Targets...)
+	p.Loads = append([]PlannedLoad(nil), p.Loads...)
+	p.Checks = append([]CheckSpec(nil), p.Checks...)
+	return p
+}
+
+// Finish waits for every load to end (or ctx to be done, which stops them
+// hard), closes sessions, targets and demo servers, and evaluates the
+// checks. The error reports checks whose scope names no load or request
+// (the only problem a dry run cannot see before the end); the Result is
+// returned in every case.
+func (r *Run) Finish(ctx context.Context) (*Result, error) {
+	r.mu.Lock()
+	r.finished = true
+	loads := append([]*Load(nil), r.loads...)
+	checks := append([]Check(nil), r.checks...)
+	r.mu.Unlock()
+
+	if !r.cfg.DryRun {
+		for _, l := range loads {
+			if err := l.Wait(ctx); err != nil {
+				l.Stop()
+				l.cancel()
+				<-l.done
+			}
+		}
+	}
+	for _, t := range r.targets {
+		t.close()
+	}
+	for _, d := range r.demos {
+		if err := d.Close(); err != nil {
+			r.logf("closing demo server: %v", err)
+		}
+	}
+
+	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, DryRun: r.cfg.DryRun}
+	for _, l := range loads {
+		res.Loads = append(res.Loads, l.result())
+	}
+	var errs []error
+	for _, c := range checks {
+		if err := r.checkScope(c); err != nil {
+			errs = append(errs, prefix(c.Spec.Where, err))
+			continue
+		}
+		if !r.cfg.DryRun {
+			res.Checks = append(res.Checks, res.evaluate(c))
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// checkScope reports a check whose load or request scope matches nothing.
+func (r *Run) checkScope(c Check) error {
+	var loads, requests []string
+	seenReq := map[string]bool{}
+	for _, pl := range r.plan.Loads {
+		loads = append(loads, pl.Spec.Name)
+		if c.Spec.Load != "" && pl.Spec.Name != c.Spec.Load {
+			continue
+		}
+		for _, e := range pl.Spec.Mix {
+			n := e.Request.DisplayName()
+			if !seenReq[n] {
+				seenReq[n] = true
+				requests = append(requests, n)
+			}
+		}
+	}
+	if c.Spec.Load != "" && !contains(loads, c.Spec.Load) {
+		return unknownName("load", c.Spec.Load, loads)
+	}
+	if c.Spec.Request != "" && !seenReq[c.Spec.Request] {
+		return unknownName("request", c.Spec.Request, requests)
+	}
+	return nil
+}
+
+func unknownName(what, name string, known []string) error {
+	msg := fmt.Sprintf("%s: no %s named %q", what, what, name)
+	if alt := suggest.Closest(name, known); alt != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", alt)
+	}
+	if len(known) > 0 {
+		sorted := append([]string(nil), known...)
+		sort.Strings(sorted)
+		msg += "; known: " + strings.Join(sorted, ", ")
+	}
+	return errors.New(msg)
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

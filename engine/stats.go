@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/reslua/reslua/engine/outcome"
+)
+
+// Histograms record microseconds from 1 µs to one hour with three
+// significant digits: about 0.1 % error at any size, fixed memory.
+const (
+	histMin     = 1
+	histMax     = int64(time.Hour / time.Microsecond)
+	histSigFigs = 3
+)
+
+func newHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histMin, histMax, histSigFigs)
+}
+
+// recordDuration records d in h in microseconds, clamped to h's range so
+// that no value is ever lost.
+func recordDuration(h *hdrhistogram.Histogram, d time.Duration) {
+	us := int64(d / time.Microsecond)
+	if us < histMin {
+		us = histMin
+	}
+	if us > histMax {
+		us = histMax
+	}
+	_ = h.RecordValue(us)
+}
+
+// requestStats accumulates the outcomes of one request name in one load.
+type requestStats struct {
+	name string
+
+	mu      sync.Mutex
+	count   int64
+	errors  map[outcome.Kind]int64
+	latency *hdrhistogram.Histogram // from intended start
+	service *hdrhistogram.Histogram // from actual send
+	wait    *hdrhistogram.Histogram // in the queue, intended start to send
+}
+
+func newRequestStats(name string) *requestStats {
+	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram()}
+}
+
+func (s *requestStats) record(k outcome.Kind, latency, service, wait time.Duration) {
+	s.mu.Lock()
+	s.count++
+	if k != outcome.OK {
+		s.errors[k]++
+	}
+	recordDuration(s.latency, latency)
+	recordDuration(s.service, service)
+	recordDuration(s.wait, wait)
+	s.mu.Unlock()
+}
+
+func (s *requestStats) snapshot() RequestResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	errs := make(map[outcome.Kind]int64, len(s.errors))
+	for k, v := range s.errors {
+		errs[k] = v
+	}
+	return RequestResult{
+		Name:    s.name,
+		Count:   s.count,
+		Errors:  errs,
+		Latency: hdrhistogram.Import(s.latency.Export()),
+		Service: hdrhistogram.Import(s.service.Export()),
+		Wait:    hdrhistogram.Import(s.wait.Export()),
+	}
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reslua/reslua/engine/outcome"
+)
+
+// WriteSummary writes the end-of-run summary: per load, a table of request
+// names with count, achieved rate, latency percentiles and errors; the
+// load's sessions, queue and scheduler health; then every check with its
+// measured value.
+func (r *Result) WriteSummary(w io.Writer) {
+	status := "completed"
+	if r.Interrupted {
+		status = "INTERRUPTED"
+	}
+	fmt.Fprintf(w, "\nrun %s after %s\n", status, r.Elapsed.Round(time.Millisecond))
+	for _, l := range r.Loads {
+		writeLoad(w, l)
+	}
+	if len(r.Checks) == 0 {
+		fmt.Fprintln(w, "\nchecks: none declared")
+		return
+	}
+	fmt.Fprintln(w, "\nchecks")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	failed := 0
+	for _, c := range r.Checks {
+		mark, value := "✓", c.Check.Format(c.Measured)
+		if !c.Passed {
+			mark = "✗"
+			failed++
+		}
+		if c.NoData {
+			value = "no requests matched"
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, c.Check, value, c.Check.Spec.Where)
+	}
+	tw.Flush()
+	if failed == 0 {
+		fmt.Fprintf(w, "\nverdict: PASS (%d of %d checks passed)\n", len(r.Checks), len(r.Checks))
+	} else {
+		fmt.Fprintf(w, "\nverdict: FAIL (%d of %d checks failed)\n", failed, len(r.Checks))
+	}
+}
+
+func writeLoad(w io.Writer, l LoadResult) {
+	completed := l.Completed()
+	achieved := 0.0
+	if l.Elapsed > 0 {
+		achieved = float64(completed) / l.Elapsed.Seconds()
+	}
+	fmt.Fprintf(w, "\nload %q → target %q: %s/s planned for %s; achieved %.1f/s over %s\n",
+		l.Name, l.Target, strconv.FormatFloat(l.Rate, 'f', -1, 64), l.Duration,
+		achieved, l.Elapsed.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  request\tcount\trate\tp50\tp90\tp95\tp99\tmax\terrors\t")
+	total := RequestResult{Name: "total", Errors: map[outcome.Kind]int64{}, Latency: newHistogram(), Service: newHistogram(), Wait: newHistogram()}
+	for _, q := range l.Requests {
+		writeRow(tw, q, l.Elapsed)
+		total.Count += q.Count
+		for k, v := range q.Errors {
+			total.Errors[k] += v
+		}
+		total.Latency.Merge(q.Latency)
+		total.Service.Merge(q.Service)
+		total.Wait.Merge(q.Wait)
+	}
+	if len(l.Requests) > 1 {
+		writeRow(tw, total, l.Elapsed)
+	}
+	tw.Flush()
+	if len(total.Errors) > 0 {
+		fmt.Fprintf(w, "  errors by kind: %s\n", formatErrors(total.Errors))
+	}
+	fmt.Fprintf(w, "  service time (from send): p50 %s  p99 %s\n",
+		formatMicros(total.Service.ValueAtQuantile(50)), formatMicros(total.Service.ValueAtQuantile(99)))
+	if s := l.Sessions; s.Init != nil {
+		fmt.Fprintf(w, "  sessions: %d opened, %d re-initialized, %d failed to open; initialize p50 %s  p99 %s\n",
+			s.Opened, s.Reinitialized, s.OpenFailures,
+			formatMicros(s.Init.ValueAtQuantile(50)), formatMicros(s.Init.ValueAtQuantile(99)))
+	}
+	fmt.Fprintf(w, "  arrivals: %d scheduled, %d dropped (queue full), %d unsent (stopped); queue max depth %d, wait p99 %s; scheduler lag p99 %s\n",
+		l.Scheduled, l.Dropped, l.Unsent, l.QueueMax,
+		formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
+}
+
+func writeRow(tw io.Writer, q RequestResult, elapsed time.Duration) {
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(q.Count) / elapsed.Seconds()
+	}
+	errs := "0"
+	if f := q.Failures(); f > 0 {
+		errs = fmt.Sprintf("%d (%.2f%%)", f, 100*float64(f)/float64(q.Count))
+	}
+	h := q.Latency
+	fmt.Fprintf(tw, "  %s\t%d\t%.1f/s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name, q.Count, rate,
+		formatMicros(h.ValueAtQuantile(50)), formatMicros(h.ValueAtQuantile(90)),
+		formatMicros(h.ValueAtQuantile(95)), formatMicros(h.ValueAtQuantile(99)),
+		formatMicros(h.Max()), errs)
+}
+
+func formatMicros(us int64) string { return formatMillis(float64(us) / 1000) }
+
+func formatErrors(errs map[outcome.Kind]int64) string {
+	kinds := make([]string, 0, len(errs))
+	for k := range errs {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s=%d", k, errs[outcome.Kind(k)])
+	}
+	return strings.Join(parts, " ")
+}

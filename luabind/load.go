@@ -1,0 +1,168 @@
+package luabind
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/reslua/reslua/engine"
+)
+
+// traffic is the userdata load { ... } returns: a running load.
+type traffic struct {
+	name string
+	// l is the engine's load; nil for a check-mode placeholder.
+	l *engine.Load
+}
+
+func (*traffic) kind() string     { return "load" }
+func (t *traffic) String() string { return "load " + strconv.Quote(t.name) }
+
+// load implements
+//
+//	load { name = "blue", target = t, rate = 300, duration = "30s",
+//	       workers = 100, queue = 10000, sessions = 10,
+//	       mix = { { 60, mcp.tools_list() }, { 10, http.get("/health"), name = "health" } } }
+//
+// which starts a load (engine.Run.StartLoad) and returns it.
+func (b *binder) load(L *lua.LState) int {
+	f := newArgs(L, "load", `{ target = ..., rate = 300, duration = "30s", mix = { ... } }`)
+	spec := engine.LoadSpec{Name: f.str("name", optional)}
+	var tg *target
+	if v := f.get("target", required); v != lua.LNil {
+		var ok bool
+		if tg, ok = unwrap[*target](v); !ok {
+			f.fail("target", "expected a target (made by target { ... }), got %s", describe(v))
+		} else if tg.t == nil {
+			f.markBad("target") // its problems were reported where it was made
+		} else {
+			spec.Target = tg.t
+		}
+	}
+	spec.Rate = f.number("rate", required)
+	spec.Duration = f.duration("duration", required)
+	spec.Workers = f.integer("workers", optional)
+	spec.Queue = f.integer("queue", optional)
+	spec.Sessions = f.integer("sessions", optional)
+	spec.Mix = b.mix(f, f.get("mix", required))
+	f.done()
+
+	tr := &traffic{name: spec.Name}
+	if tr.name == "" && tg != nil {
+		tr.name = tg.spec.Name
+	}
+	probs := f.validate(spec.Validate())
+	// f.bad without problems means a placeholder target or request, whose
+	// problems were reported where it was made: the load stays a
+	// placeholder too, silently.
+	if len(probs) == 0 && len(f.bad) == 0 {
+		// Loads outlive the script's context: the caller stops them
+		// gracefully with Run.Interrupt and Run.Finish.
+		l, err := b.run.StartLoad(context.WithoutCancel(b.ctx), spec)
+		if err == nil {
+			tr.l, tr.name = l, l.Name()
+			L.Push(wrap(L, tr, b.trafficType))
+			return 1
+		}
+		probs = engineProblems("load", err, nil)
+	}
+	b.report(L, probs...)
+	// Check mode: remember the names, so that checks scoped to them do not
+	// report a second time that no such load or request exists.
+	b.invalidLoads[tr.name] = true
+	for _, e := range spec.Mix {
+		b.invalidRequests[e.Request.DisplayName()] = true
+	}
+	L.Push(wrap(L, tr, b.trafficType))
+	return 1
+}
+
+// mix decodes a load's mix: a list of { weight, request, name = ... }
+// entries. Every entry gets a place in the result, even a bad one, so that
+// the engine's "mix[i]" messages keep their indices.
+func (b *binder) mix(f *fields, v lua.LValue) []engine.MixEntry {
+	if v == lua.LNil {
+		return nil
+	}
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		f.fail("mix", "expected a list of { weight, request } entries, got %s", describe(v))
+		return nil
+	}
+	n := t.Len()
+	for _, p := range sortedPairs(t) {
+		if i, ok := p.k.(lua.LNumber); ok && float64(i) == float64(int(i)) && int(i) >= 1 && int(i) <= n {
+			continue
+		}
+		f.fail("mix", "unexpected %s; a mix is a list of { weight, request } entries such as { 10, mcp.ping() }",
+			keyed(p))
+	}
+	entries := make([]engine.MixEntry, n)
+	for i := 1; i <= n; i++ {
+		ctx := f.ctx + ": mix[" + strconv.Itoa(i) + "]"
+		ef := newFields(t.RawGetInt(i), ctx, "{ weight, request } such as { 10, mcp.ping() }")
+		e := &entries[i-1]
+		e.Weight = ef.toInt("weight", ef.index(1, "weight", required))
+		if rv := ef.index(2, "request", required); rv != lua.LNil {
+			if r, ok := unwrap[*request](rv); !ok {
+				ef.fail("request", "expected a request such as mcp.tools_list() or http.get(\"/health\"), got %s", describe(rv))
+			} else {
+				e.Request = r.spec
+				if r.invalid {
+					ef.markBad("request")
+				}
+			}
+		}
+		if name := ef.str("name", optional); name != "" {
+			e.Request.Name = name
+		}
+		ef.done()
+		f.problems = append(f.problems, ef.problems...)
+		if len(ef.problems) > 0 || len(ef.bad) > 0 {
+			f.markBad("mix[" + strconv.Itoa(i) + "]")
+		}
+	}
+	return entries
+}
+
+// keyed describes a table entry for a message: `key "x"` or `value 5 at
+// position 7`.
+func keyed(p pair) string {
+	if s, ok := p.k.(lua.LString); ok {
+		return fmt.Sprintf("key %q", string(s))
+	}
+	if n, ok := p.k.(lua.LNumber); ok {
+		return fmt.Sprintf("%s at position %s", describe(p.v), n)
+	}
+	return "key " + describe(p.k)
+}
+
+// trafficMethods are the methods of a load: name, wait
+// (engine.Run.WaitLoad, interrupted by the script's context) and stop.
+// On a check-mode placeholder wait and stop do nothing.
+func (b *binder) trafficMethods() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"name": func(L *lua.LState) int {
+			L.Push(lua.LString(self[*traffic](L, "name").name))
+			return 1
+		},
+		"wait": func(L *lua.LState) int {
+			tr := self[*traffic](L, "wait")
+			if tr.l == nil {
+				return 0
+			}
+			if err := b.run.WaitLoad(b.ctx, tr.l); err != nil {
+				b.stop(L, "wait", err)
+			}
+			return 0
+		},
+		"stop": func(L *lua.LState) int {
+			if tr := self[*traffic](L, "stop"); tr.l != nil {
+				tr.l.Stop()
+			}
+			return 0
+		},
+	}
+}

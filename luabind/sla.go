@@ -1,0 +1,82 @@
+package luabind
+
+import (
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/reslua/reslua/engine"
+)
+
+// slaExample shows the shape sla expects, for messages.
+const slaExample = `{ { "p95", "< 250ms" }, { "error_rate", "< 1%" } }`
+
+// sla implements
+//
+//	sla { { "p95", "< 250ms" }, { "p99", "< 50ms", request = "tools/call echo", load = "blue" } }
+//
+// which adds checks to the run (engine.Run.AddChecks), each with Where set
+// to the sla call's "path:line". Metrics and thresholds are validated by
+// engine.ParseCheck; whether a scope names a real load or request is known
+// only at Run.Finish.
+func (b *binder) sla(L *lua.LState) int {
+	f := newArgs(L, "sla", slaExample)
+	where := position(L)
+	var specs []engine.CheckSpec
+	if f.tbl != nil {
+		n := f.tbl.Len()
+		for _, p := range sortedPairs(f.tbl) {
+			if i, ok := p.k.(lua.LNumber); ok && float64(i) == float64(int(i)) && int(i) >= 1 && int(i) <= n {
+				continue
+			}
+			f.problems = append(f.problems, fmt.Sprintf("sla: unexpected %s; sla is a list of checks such as %s", keyed(p), slaExample))
+		}
+		if n == 0 {
+			f.problems = append(f.problems, "sla: expected at least one check, as in sla "+slaExample)
+		}
+		if _, flat := f.tbl.RawGetInt(1).(lua.LString); flat {
+			// sla { "p95", "< 250ms" }: one check without its own braces.
+			f.problems = append(f.problems, "sla: expected a list of checks, each in its own braces, as in sla "+slaExample)
+			n = 0
+		}
+		for i := 1; i <= n; i++ {
+			ctx := fmt.Sprintf("sla: check %d", i)
+			ef := newFields(f.tbl.RawGetInt(i), ctx, `{ "p95", "< 250ms" }`)
+			spec := engine.CheckSpec{
+				Metric:    ef.toString("metric", ef.index(1, "metric", required)),
+				Threshold: ef.toString("threshold", ef.index(2, "threshold", required)),
+				Request:   ef.str("request", optional),
+				Load:      ef.str("load", optional),
+				Where:     where,
+			}
+			ef.done()
+			f.problems = append(f.problems, ef.problems...)
+			if !ef.ok() {
+				continue
+			}
+			if _, err := engine.ParseCheck(spec); err != nil {
+				f.problems = append(f.problems, ctx+": "+err.Error())
+				continue
+			}
+			specs = append(specs, spec)
+		}
+	}
+	if len(f.problems) > 0 {
+		b.report(L, f.problems...)
+	}
+	if b.check {
+		for i := range specs {
+			if b.invalidLoads[specs[i].Load] {
+				specs[i].Load = ""
+			}
+			if b.invalidRequests[specs[i].Request] {
+				specs[i].Request = ""
+			}
+		}
+	}
+	if err := b.run.AddChecks(specs...); err != nil {
+		// Not expected: every spec passed ParseCheck.
+		b.report(L, "sla: "+err.Error())
+	}
+	return 0
+}

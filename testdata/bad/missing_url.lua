@@ -1,0 +1,2 @@
+-- want: missing_url.lua:2: target: url: required
+local t = target { name = "blue" }

@@ -1,0 +1,2 @@
+-- want: require: "/etc/passwd" is not a module name
+local p = require("/etc/passwd")

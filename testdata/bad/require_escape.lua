@@ -1,0 +1,2 @@
+-- want: require: "../secrets" is not a module name
+local secrets = require("../secrets")

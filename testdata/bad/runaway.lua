@@ -1,0 +1,3 @@
+-- want: runaway.lua:3: did not finish within
+-- want: an endless loop?
+while true do end
