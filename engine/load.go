@@ -29,11 +29,11 @@ type Load struct {
 	done     chan struct{}      // closed when the load has ended
 
 	// Written by the load's goroutines, read after done.
-	pool                      *mcp.Pool
-	begin, end                time.Time
+	pool                       *mcp.Pool
+	begin, end                 time.Time
 	scheduled, dropped, unsent atomic.Int64
-	queueMax                  atomic.Int64
-	lag                       *hdrhistogram.Histogram // scheduler goroutine only
+	queueMax                   atomic.Int64
+	lag                        *hdrhistogram.Histogram // scheduler goroutine only
 }
 
 // arrival is one request due at its intended time.
