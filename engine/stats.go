@@ -77,3 +77,15 @@ func (s *requestStats) snapshot() RequestResult {
 		Wait:    hdrhistogram.Import(s.wait.Export()),
 	}
 }
+
+// counts returns how many requests completed and how many of them failed.
+func (s *requestStats) counts() (completed, failures int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.errors {
+		if k.IsFailure() {
+			failures += v
+		}
+	}
+	return s.count, failures
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reslua/reslua/engine"
@@ -50,6 +51,8 @@ Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
 // run is the whole command, testable in-process: it parses args, runs the
 // subcommand and returns the exit code. Cancelling ctx interrupts a run.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// The log is written by the script, the engine and the progress line.
+	stderr = &syncWriter{w: stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -152,6 +155,14 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	r := engine.NewRun(engine.Config{Log: stderr, ClientVersion: version})
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
+	progressCtx, cancelProgress := context.WithCancel(ctx)
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		reportProgress(progressCtx, r, stderr)
+	}()
+	stopProgress := func() { cancelProgress(); <-progressDone }
+	defer stopProgress()
 
 	scriptErr := script.Exec(ctx, r)
 	interrupted := ctx.Err() != nil
@@ -166,6 +177,7 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 		defer cancel()
 	}
 	res, finishErr := r.Finish(finishCtx)
+	stopProgress()
 	res.WriteSummary(stdout)
 	switch {
 	case interrupted:
@@ -212,4 +224,16 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// syncWriter serialises writes from several goroutines to one writer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -101,7 +101,7 @@ func (s *Server) newGeneration() *generation {
 		&mcp.ServerOptions{PageSize: s.opts.PageSize},
 	)
 	tb := &toolbox{stop: g.stop}
-	tb.add(g.mcp)
+	tb.register(g.mcp)
 	hopts := &mcp.StreamableHTTPOptions{
 		Stateless:    s.opts.Stateless,
 		JSONResponse: s.opts.JSON,

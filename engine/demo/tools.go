@@ -20,10 +20,10 @@ type toolbox struct {
 	stop <-chan struct{}
 }
 
-// add registers every tool on s.
-func (t *toolbox) add(s *mcp.Server) {
+// register adds every tool to s.
+func (t *toolbox) register(s *mcp.Server) {
 	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "Returns its message."}, t.echo)
-	mcp.AddTool(s, &mcp.Tool{Name: "add", Description: "Adds two numbers."}, t.add2)
+	mcp.AddTool(s, &mcp.Tool{Name: "add", Description: "Adds two numbers."}, t.add)
 	mcp.AddTool(s, &mcp.Tool{Name: "slow", Description: "Sleeps for ms milliseconds."}, t.slow)
 	mcp.AddTool(s, &mcp.Tool{Name: "fail", Description: "Always fails (isError: true)."}, t.fail)
 }
@@ -45,7 +45,7 @@ type addOutput struct {
 	Sum float64 `json:"sum" jsonschema:"a + b"`
 }
 
-func (t *toolbox) add2(_ context.Context, _ *mcp.CallToolRequest, in addInput) (*mcp.CallToolResult, addOutput, error) {
+func (t *toolbox) add(_ context.Context, _ *mcp.CallToolRequest, in addInput) (*mcp.CallToolResult, addOutput, error) {
 	sum := in.A + in.B
 	return text(strconv.FormatFloat(sum, 'g', -1, 64)), addOutput{Sum: sum}, nil
 }

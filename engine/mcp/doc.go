@@ -31,8 +31,24 @@
 // that find the session forgotten together cause one re-initialization.
 //
 // A Pool shares N sessions among any number of callers; it is what load
-// workers use. A server that keeps a POST's SSE stream open after sending
-// the response holds that call until its context ends (the call still
-// counts as OK): the stream must be read to its end for the connection to be
-// reused.
+// workers use:
+//
+//	c := &mcp.Client{URL: "http://127.0.0.1:8080/mcp"}
+//	pool, err := mcp.NewPool(ctx, c, 50)
+//	...
+//	echo, err := mcp.CallTool("echo", map[string]string{"message": "hi"}) // encode once
+//	res := pool.Do(reqCtx, echo)                                          // per call
+//	if res.Kind != outcome.OK { ... res.Err ... }
+//	...
+//	pool.Close(ctx) // DELETE every session; skip it to leave sessions behind on purpose
+//
+// Request builders encode their params once (CallTool, ToolsList, Ping,
+// ResourcesList, ResourcesRead, PromptsList, PromptsGet); ListAllTools
+// walks every tools/list page.
+//
+// Replies are read to their end so that connections are reused; a server
+// that keeps a POST's SSE stream open after sending the response holds that
+// call until its context ends (the call still counts as OK). Replies are
+// capped at 16 MiB. Server requests that arrive on a stream (sampling,
+// elicitation, roots) are skipped, not answered.
 package mcp

@@ -97,6 +97,13 @@ type replyFunc func(w http.ResponseWriter, r *http.Request, id string)
 
 func startBadTarget(t *testing.T, reply replyFunc) *badTarget {
 	t.Helper()
+	return startGatedTarget(t, nil, reply)
+}
+
+// startGatedTarget is startBadTarget with a hook that runs before the
+// target answers its n-th successful initialize (n from 1); nil: none.
+func startGatedTarget(t *testing.T, beforeInit func(n int64), reply replyFunc) *badTarget {
+	t.Helper()
 	bt := &badTarget{}
 	bt.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete {
@@ -119,6 +126,9 @@ func startBadTarget(t *testing.T, reply replyFunc) *badTarget {
 				return
 			}
 			n := bt.handshakes.Add(1)
+			if beforeInit != nil {
+				beforeInit(n)
+			}
 			w.Header().Set("Mcp-Session-Id", "s"+string(rune('0'+n)))
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"jsonrpc":"2.0","id":` + string(msg.ID) + `,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"bad","version":"0"}}}`))

@@ -1,6 +1,7 @@
 package mcp_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sync"
@@ -151,5 +152,117 @@ func TestReinitializeFails(t *testing.T) {
 	}
 	if st := p.Stats(); st.Reinitialized != 1 || st.OpenFailures != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// gate holds the second initialize (the re-initialization) of a target
+// until released, and says when it has started.
+type gate struct {
+	started, release chan struct{}
+}
+
+func newGate() *gate { return &gate{started: make(chan struct{}), release: make(chan struct{})} }
+
+func (g *gate) beforeInit(n int64) {
+	if n == 2 {
+		close(g.started)
+		<-g.release
+	}
+}
+
+// forgetS1 answers 404 to requests on session "s1" and {} to others;
+// each 404 is reported on notFound.
+func forgetS1(notFound chan<- struct{}) replyFunc {
+	return func(w http.ResponseWriter, r *http.Request, id string) {
+		if r.Header.Get("Mcp-Session-Id") == "s1" {
+			http.Error(w, "session not found", http.StatusNotFound)
+			notFound <- struct{}{}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"jsonrpc":"2.0","id":` + id + `,"result":{}}`))
+	}
+}
+
+// TestReinitializeWaiters holds the re-initialization until every caller
+// has met the 404, so all but one wait for it; they share it.
+func TestReinitializeWaiters(t *testing.T) {
+	const callers = 16
+	g := newGate()
+	notFound := make(chan struct{}, callers)
+	bt := startGatedTarget(t, g.beforeInit, forgetS1(notFound))
+	s := open(t, &mcp.Client{URL: bt.URL})
+
+	var wg sync.WaitGroup
+	results := make([]mcp.Response, callers)
+	for i := range callers {
+		wg.Go(func() { results[i] = s.Do(t.Context(), mcp.Ping()) })
+	}
+	for range callers {
+		<-notFound
+	}
+	close(g.release)
+	wg.Wait()
+
+	reinit := 0
+	for _, res := range results {
+		if res.Kind != outcome.OK {
+			t.Fatalf("ping: %+v", res)
+		}
+		if res.Reinitialized {
+			reinit++
+		}
+	}
+	if reinit != 1 || bt.handshakes.Load() != 2 || s.ID() != "s2" {
+		t.Fatalf("%d calls re-initialized, %d handshakes, session %q", reinit, bt.handshakes.Load(), s.ID())
+	}
+}
+
+// TestReinitializeWaiterCanceled: a caller whose context ends while it
+// waits for another's re-initialization gives up; the other goes on.
+func TestReinitializeWaiterCanceled(t *testing.T) {
+	g := newGate()
+	notFound := make(chan struct{}, 2)
+	bt := startGatedTarget(t, g.beforeInit, forgetS1(notFound))
+	s := open(t, &mcp.Client{URL: bt.URL})
+
+	first := make(chan mcp.Response)
+	go func() { first <- s.Do(t.Context(), mcp.Ping()) }()
+	<-g.started // the first call is re-initializing
+
+	ctx, cancel := context.WithCancel(t.Context())
+	second := make(chan mcp.Response)
+	go func() { second <- s.Do(ctx, mcp.Ping()) }()
+	<-notFound
+	<-notFound // both calls met the 404
+	cancel()
+	if res := <-second; res.Kind != outcome.Canceled {
+		t.Fatalf("waiting call: %+v", res)
+	}
+	close(g.release)
+	if res := <-first; res.Kind != outcome.OK || !res.Reinitialized {
+		t.Fatalf("re-initializing call: %+v", res)
+	}
+}
+
+// TestCloseDuringReinitialize: the session closed while a call
+// re-initializes it; the new server session is deleted too.
+func TestCloseDuringReinitialize(t *testing.T) {
+	g := newGate()
+	bt := startGatedTarget(t, g.beforeInit, forgetS1(make(chan struct{}, 1)))
+	s := open(t, &mcp.Client{URL: bt.URL})
+
+	done := make(chan mcp.Response)
+	go func() { done <- s.Do(t.Context(), mcp.Ping()) }()
+	<-g.started
+	if err := s.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	close(g.release)
+	if res := <-done; res.Kind != outcome.Canceled || !errors.Is(res.Err, mcp.ErrClosed) {
+		t.Fatalf("call: %+v", res)
+	}
+	if n := bt.deletes.Load(); n != 2 {
+		t.Fatalf("%d DELETEs, want 2 (old and new session)", n)
 	}
 }
