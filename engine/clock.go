@@ -38,3 +38,42 @@ func (systemClock) SleepUntil(ctx context.Context, t time.Time) error {
 		return nil
 	}
 }
+
+// PreciseClock is the wall clock with a sleep that wakes within tens of
+// microseconds. Go's timers wake through the network poller, whose wait
+// has millisecond resolution and rounds up, so a timer sleep may end up to
+// 1 ms late, and that lateness would show as latency in every request
+// measured from its intended start. PreciseClock sleeps on a timer until
+// shortly before the deadline and finishes with nanosleep, which blocks
+// only its own thread. It is for real runs; it does not work inside a
+// testing/synctest bubble (use SystemClock there).
+var PreciseClock Clock = preciseClock{}
+
+type preciseClock struct{}
+
+// preciseMargin is how long before a deadline the timer sleep hands over
+// to nanosleep: more than the poller's rounding, plus scheduling noise.
+const preciseMargin = 2 * time.Millisecond
+
+// preciseStep bounds one nanosleep, so a cancelled ctx is noticed soon.
+const preciseStep = 5 * time.Millisecond
+
+func (preciseClock) Now() time.Time { return time.Now() }
+
+func (preciseClock) SleepUntil(ctx context.Context, t time.Time) error {
+	if d := time.Until(t); d > preciseMargin {
+		if err := SystemClock.SleepUntil(ctx, t.Add(-preciseMargin)); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d := time.Until(t)
+		if d <= 0 {
+			return nil
+		}
+		nanosleep(min(d, preciseStep))
+	}
+}

@@ -152,7 +152,7 @@ func runCommand(ctx context.Context, name string, args []string, stdout, stderr 
 func execute(ctx context.Context, o options, script *luabind.Script, plan engine.Plan, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "reslua %s: running %s (%d load%s, about %s)\n",
 		version, o.file, len(plan.Loads), plural(len(plan.Loads)), plan.Length)
-	r := engine.NewRun(engine.Config{Log: stderr, ClientVersion: version})
+	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version})
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
 	progressCtx, cancelProgress := context.WithCancel(ctx)
