@@ -13,27 +13,38 @@ import (
 	"github.com/reslua/reslua/engine/outcome"
 )
 
-// Load is one running open-model load, made by Run.StartLoad.
+// Load is one running load, made by Run.StartLoad.
 type Load struct {
 	spec      LoadSpec
 	clock     Clock
 	log       io.Writer
 	planStart time.Duration
-	order     []int           // mix entry index per arrival, cycled
+	order     []int           // mix entry index per request, cycled
 	stats     []*requestStats // per mix entry; entries with one name share one
 	names     []*requestStats // distinct, in mix order
+	abort     func(reason string)
 
-	stop     chan struct{} // closed by Stop: no new arrivals
+	stop     chan struct{} // closed by Stop: no new requests
 	stopOnce sync.Once
 	cancel   context.CancelFunc // hard stop of requests in flight
 	done     chan struct{}      // closed when the load has ended
 
-	// Written by the load's goroutines, read after done.
+	// mu guards the schedule, its start and the context whose cancel
+	// tells the scheduler that the schedule changed.
+	mu      sync.Mutex
+	sched   Schedule
+	begin   time.Time
+	changed context.CancelFunc
+
+	// Written by the load's goroutines, read after done (or as counters).
 	pool                       *mcp.Pool
-	begin, end                 time.Time
+	end                        time.Time
 	scheduled, dropped, unsent atomic.Int64
+	sent                       atomic.Int64 // requests handed to a sender
 	queueMax                   atomic.Int64
-	lag                        *hdrhistogram.Histogram // scheduler goroutine only
+	lagMu                      sync.Mutex
+	lag                        *hdrhistogram.Histogram // how late requests started
+	abortReason                string
 }
 
 // arrival is one request due at its intended time.
@@ -50,9 +61,11 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 	l := &Load{
 		spec: spec, clock: clock, log: log, planStart: planStart,
 		order: mixOrder(weights),
+		sched: spec.Schedule(),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 		lag:   newHistogram(),
+		abort: func(string) {},
 	}
 	byName := map[string]*requestStats{}
 	for _, e := range spec.Mix {
@@ -71,6 +84,9 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 // Name returns the load's name.
 func (l *Load) Name() string { return l.spec.Name }
 
+// Closed reports whether the load is closed-model (virtual users).
+func (l *Load) Closed() bool { return l.spec.Closed }
+
 // Stop ends the load's arrivals; requests in flight finish. Safe to call
 // more than once and from any goroutine.
 func (l *Load) Stop() { l.stopOnce.Do(func() { close(l.stop) }) }
@@ -85,13 +101,39 @@ func (l *Load) Wait(ctx context.Context) error {
 	}
 }
 
+// SetRate changes an open load's arrival rate from now on: to rate at
+// once when over is 0, else linearly over `over`; then the rate holds
+// until the load's planned end. It returns an error for a closed load or
+// a negative rate.
+func (l *Load) SetRate(rate float64, over time.Duration) error {
+	switch {
+	case l.spec.Closed:
+		return fmt.Errorf("load %q is closed-model (vus); its rate cannot be set", l.spec.Name)
+	case !(rate >= 0) || rate > maxRate:
+		return fmt.Errorf("rate: expected requests per second between 0 and %d, got %g", maxRate, rate)
+	case over < 0:
+		return fmt.Errorf("ramp duration must not be negative, got %s", over)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var at time.Duration
+	if !l.begin.IsZero() {
+		at = l.clock.Now().Sub(l.begin)
+	}
+	l.sched = l.sched.Retarget(at, rate, over)
+	if l.changed != nil {
+		l.changed()
+	}
+	return nil
+}
+
 // start runs the load in the background; ctx is the hard stop.
 func (l *Load) start(ctx context.Context) {
 	ctx, l.cancel = context.WithCancel(ctx)
 	go l.run(ctx, l.openSenders)
 }
 
-// run opens the load's senders, runs its arrivals to the end and closes
+// run opens the load's senders, runs its requests to the end and closes
 // its sessions. Tests pass senders of their own.
 func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 	defer close(l.done)
@@ -108,20 +150,11 @@ func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 		}
 	}()
 
-	queue := make(chan arrival, l.spec.Queue)
-	var wg sync.WaitGroup
-	for range l.spec.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			l.work(ctx, stopCtx, queue, senders)
-		}()
+	if l.spec.Closed {
+		l.runClosed(ctx, stopCtx, senders)
+	} else {
+		l.runOpen(ctx, stopCtx, senders)
 	}
-	l.begin = l.clock.Now()
-	l.schedule(stopCtx, queue, ConstantRate{Rate: l.spec.Rate, Duration: l.spec.Duration})
-	l.end = l.clock.Now()
-	close(queue)
-	wg.Wait()
 
 	if l.pool != nil {
 		// Sessions are closed even after a hard stop, so the target is
@@ -155,28 +188,64 @@ func (l *Load) openSenders(ctx context.Context) []sender {
 	return senders
 }
 
+// runOpen schedules arrivals and sends them from a pool of workers.
+func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
+	queue := make(chan arrival, l.spec.Queue)
+	var wg sync.WaitGroup
+	for range l.spec.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.work(ctx, stopCtx, queue, senders)
+		}()
+	}
+	l.mu.Lock()
+	l.begin = l.clock.Now()
+	l.mu.Unlock()
+	if l.spec.AbortIfBehind > 0 {
+		go l.watchRate(stopCtx)
+	}
+	l.schedule(stopCtx, queue)
+	l.end = l.clock.Now()
+	close(queue)
+	wg.Wait()
+}
+
 // schedule puts each arrival on the queue at its intended time, until the
-// pacer is done or stopCtx is. An arrival that finds the queue full is
-// dropped and counted.
-func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival, p Pacer) {
-	for n := int64(0); ; n++ {
-		off, ok := p.Offset(n)
-		if !ok {
-			return
-		}
-		intended := l.begin.Add(off)
-		if err := l.clock.SleepUntil(stopCtx, intended); err != nil {
-			return
-		}
-		recordDuration(l.lag, l.clock.Now().Sub(intended))
-		l.scheduled.Add(1)
-		select {
-		case queue <- arrival{n: n, intended: intended}:
-			if d := int64(len(queue)); d > l.queueMax.Load() {
-				l.queueMax.Store(d)
+// schedule ends or stopCtx is done. An arrival that finds the queue full
+// is dropped and counted. When SetRate changes the schedule, the arrival
+// being waited for is computed again.
+func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
+	for n := int64(0); ; {
+		l.mu.Lock()
+		sched := l.sched
+		wait, changed := context.WithCancel(stopCtx)
+		l.changed = changed
+		l.mu.Unlock()
+		for ; ; n++ {
+			off, ok := sched.Offset(n)
+			if !ok {
+				changed()
+				return
 			}
-		default:
-			l.dropped.Add(1)
+			intended := l.begin.Add(off)
+			if err := l.clock.SleepUntil(wait, intended); err != nil {
+				break
+			}
+			recordDuration(l.lag, l.clock.Now().Sub(intended))
+			l.scheduled.Add(1)
+			select {
+			case queue <- arrival{n: n, intended: intended}:
+				if d := int64(len(queue)); d > l.queueMax.Load() {
+					l.queueMax.Store(d)
+				}
+			default:
+				l.dropped.Add(1)
+			}
+		}
+		changed()
+		if stopCtx.Err() != nil {
+			return
 		}
 	}
 }
@@ -184,22 +253,132 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival, p Pacer) 
 // work sends queued arrivals until the queue is closed. After a stop,
 // arrivals still queued are counted as unsent rather than sent.
 func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders []sender) {
-	timeout := l.spec.Target.spec.Timeout
 	for a := range queue {
 		if stopCtx.Err() != nil {
 			l.unsent.Add(1)
 			continue
 		}
-		i := l.order[a.n%int64(len(l.order))]
-		sent := l.clock.Now()
-		rctx, cancel := context.WithTimeout(ctx, timeout)
-		k := senders[i].send(rctx)
-		cancel()
-		if k == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
-			k = outcome.Timeout
+		l.send(ctx, a, senders)
+	}
+}
+
+// send sends arrival a and records its outcome: latency from the intended
+// start, service time from the send, and the wait between them.
+func (l *Load) send(ctx context.Context, a arrival, senders []sender) {
+	i := l.order[a.n%int64(len(l.order))]
+	l.sent.Add(1)
+	sent := l.clock.Now()
+	rctx, cancel := context.WithTimeout(ctx, l.spec.Target.spec.Timeout)
+	k := senders[i].send(rctx)
+	cancel()
+	if k == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
+		k = outcome.Timeout
+	}
+	done := l.clock.Now()
+	l.stats[i].record(k, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+}
+
+// runClosed runs the virtual users the schedule calls for, each over its
+// own lifetime; each sends its next request ThinkTime after its last one
+// ended.
+func (l *Load) runClosed(ctx, stopCtx context.Context, senders []sender) {
+	l.mu.Lock()
+	l.begin = l.clock.Now()
+	lives := lifetimes(l.sched.steps())
+	l.mu.Unlock()
+	var (
+		wg   sync.WaitGroup
+		iter atomic.Int64
+	)
+	for _, life := range lives {
+		if l.clock.SleepUntil(stopCtx, l.begin.Add(life.start)) != nil {
+			break
 		}
-		done := l.clock.Now()
-		l.stats[i].record(k, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.user(ctx, stopCtx, l.begin.Add(life.stop), &iter, senders)
+		}()
+	}
+	wg.Wait()
+	l.end = l.clock.Now()
+}
+
+// lifetime is when one virtual user runs: from start until stop.
+type lifetime struct{ start, stop time.Duration }
+
+// lifetimes turns steps of the user count into one lifetime per user; the
+// user started last is stopped first. Knowing its stop time up front, a
+// user never starts a request at or after it, whatever the order in which
+// goroutines wake at that instant.
+func lifetimes(steps []step) []lifetime {
+	var out []lifetime
+	var running []int // indexes into out, oldest first
+	for _, st := range steps {
+		for len(running) < st.count {
+			running = append(running, len(out))
+			out = append(out, lifetime{start: st.at})
+		}
+		for len(running) > st.count {
+			out[running[len(running)-1]].stop = st.at
+			running = running[:len(running)-1]
+		}
+	}
+	return out
+}
+
+// user is one virtual user: it sends requests one after another until
+// stop (or stopCtx ends). Its intended start is the end of its last
+// request plus the think time, so a generator that wakes it late shows as
+// latency.
+func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender) {
+	next := l.clock.Now()
+	for next.Before(stop) {
+		if l.clock.SleepUntil(stopCtx, next) != nil {
+			return
+		}
+		l.lagMu.Lock()
+		recordDuration(l.lag, l.clock.Now().Sub(next))
+		l.lagMu.Unlock()
+		l.scheduled.Add(1)
+		l.send(ctx, arrival{n: iter.Add(1) - 1, intended: next}, senders)
+		next = l.clock.Now().Add(l.spec.ThinkTime)
+	}
+}
+
+// watchRate aborts the run when the load sends less than 95 % of its
+// planned rate for AbortIfBehind, checking once a second.
+func (l *Load) watchRate(stopCtx context.Context) {
+	const tolerance = 0.95
+	var behindSince time.Duration = -1
+	lastSent := l.sent.Load()
+	for tick := time.Second; ; tick += time.Second {
+		if l.clock.SleepUntil(stopCtx, l.begin.Add(tick)) != nil {
+			return
+		}
+		l.mu.Lock()
+		sched := l.sched
+		l.mu.Unlock()
+		if tick > sched.Length() {
+			return
+		}
+		planned := (sched.At(tick-time.Second) + sched.At(tick-1)) / 2
+		sent := l.sent.Load()
+		got := float64(sent - lastSent)
+		lastSent = sent
+		if got >= tolerance*planned {
+			behindSince = -1
+			continue
+		}
+		if behindSince < 0 {
+			behindSince = tick - time.Second
+		}
+		if tick-behindSince >= l.spec.AbortIfBehind {
+			l.abortReason = fmt.Sprintf("load %q sent %.0f/s against %.0f/s planned for %s (abort_if_behind); the generator or its workers could not keep up",
+				l.spec.Name, got, planned, tick-behindSince)
+			l.abort(l.abortReason)
+			return
+		}
 	}
 }
 
@@ -208,8 +387,10 @@ func (l *Load) result() LoadResult {
 	r := LoadResult{
 		Name:      l.spec.Name,
 		Target:    l.spec.Target.spec.Name,
+		Closed:    l.spec.Closed,
 		Rate:      l.spec.Rate,
-		Duration:  l.spec.Duration,
+		VUs:       l.spec.VUs,
+		Duration:  l.spec.Length(),
 		Scheduled: l.scheduled.Load(),
 		Dropped:   l.dropped.Load(),
 		Unsent:    l.unsent.Load(),

@@ -183,3 +183,117 @@ func TestTimeoutIsClassified(t *testing.T) {
 		}
 	})
 }
+
+func TestClosedModelUsersAndThinkTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 2 users for 10 s, 100 ms service and 400 ms think time: each
+		// starts an iteration every 500 ms, at 0, 0.5, …, 9.5 s: 20 each.
+		l := testLoad(0, 10*time.Second, 0, 0, 1)
+		l.spec.Closed, l.spec.VUs, l.spec.ThinkTime = true, 2, 400*time.Millisecond
+		l.sched = l.spec.Schedule()
+		r := runLoad(l, sleepSender(func(int64) time.Duration { return 100 * time.Millisecond }))
+		if got := r.Completed(); got != 40 {
+			t.Errorf("completed %d, want 40", got)
+		}
+		q := r.Requests[0]
+		if !q.Latency.ValuesAreEquivalent(q.Latency.Max(), 100_000) || !q.Service.ValuesAreEquivalent(q.Service.Max(), 100_000) {
+			t.Errorf("latency max %dµs, service max %dµs; want 100ms both (no lag on a fake clock)", q.Latency.Max(), q.Service.Max())
+		}
+	})
+}
+
+func TestClosedModelRampsUsers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 0→4 users over 4 s, then 4 for 2 s; each user sends one request
+		// per second (1 s service, no think time). User k starts at k s.
+		// Requests started: users 1..4 start at 1,2,3,4 s and send until
+		// 6 s: 5+4+3+2 = 14.
+		l := testLoad(0, 0, 0, 0, 1)
+		l.spec.Closed = true
+		l.spec.Stages = []Stage{{4, 4 * time.Second}, {4, 2 * time.Second}}
+		l.sched = l.spec.Schedule()
+		var inFlight, peak atomic.Int64
+		r := runLoad(l, fakeSender(func(ctx context.Context) outcome.Kind {
+			n := inFlight.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			defer inFlight.Add(-1)
+			time.Sleep(time.Second)
+			return outcome.OK
+		}))
+		if r.Scheduled != 14 || r.Completed() != 14 {
+			t.Errorf("started %d, completed %d; want 14, 14", r.Scheduled, r.Completed())
+		}
+		if peak.Load() != 4 {
+			t.Errorf("peak concurrency %d, want 4 users", peak.Load())
+		}
+	})
+}
+
+func TestOpenModelRamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 0→100/s over 10 s, hold 100/s for 5 s: 500 + 500 arrivals.
+		l := testLoad(0, 0, 10, 100, 1)
+		l.spec.Stages = []Stage{{100, 10 * time.Second}, {100, 5 * time.Second}}
+		l.sched = l.spec.Schedule()
+		var firstHalf atomic.Int64
+		start := time.Now()
+		r := runLoad(l, fakeSender(func(context.Context) outcome.Kind {
+			if time.Since(start) < 5*time.Second {
+				firstHalf.Add(1)
+			}
+			return outcome.OK
+		}))
+		if r.Scheduled != 1000 || r.Completed() != 1000 {
+			t.Errorf("scheduled %d, completed %d; want 1000", r.Scheduled, r.Completed())
+		}
+		// The ramp's integral over the first 5 s is 5·t² = 125.
+		if got := firstHalf.Load(); got != 125 {
+			t.Errorf("%d arrivals in the first 5 s, want 125", got)
+		}
+	})
+}
+
+func TestSetRateAtRunTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 100/s planned for 10 s; at 4 s the script sets 200/s; at 6 s it
+		// ramps to 0 over 2 s: 400 + 400 + 200 (the ramp's area) = 1000.
+		l := testLoad(100, 10*time.Second, 10, 1000, 1)
+		go func() {
+			time.Sleep(4 * time.Second)
+			if err := l.SetRate(200, 0); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(2 * time.Second)
+			if err := l.SetRate(0, 2*time.Second); err != nil {
+				t.Error(err)
+			}
+		}()
+		r := runLoad(l, sleepSender(func(int64) time.Duration { return time.Millisecond }))
+		if r.Scheduled != 1000 {
+			t.Errorf("scheduled %d, want 1000", r.Scheduled)
+		}
+		if err := l.SetRate(-1, 0); err == nil {
+			t.Error("SetRate(-1) succeeded")
+		}
+	})
+}
+
+func TestAbortIfBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 100/s with 2 workers and 100 ms service time: at most 20/s get
+		// sent. After 3 s behind the load aborts the run.
+		l := testLoad(100, time.Minute, 2, 10000, 1)
+		l.spec.AbortIfBehind = 3 * time.Second
+		var reason string
+		l.abort = func(r string) { reason = r; l.Stop() }
+		r := runLoad(l, sleepSender(func(int64) time.Duration { return 100 * time.Millisecond }))
+		if reason == "" {
+			t.Fatal("the load did not abort")
+		}
+		if r.Elapsed != 3*time.Second {
+			t.Errorf("aborted after %s, want 3s", r.Elapsed)
+		}
+		t.Log(reason)
+	})
+}

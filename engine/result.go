@@ -13,14 +13,20 @@ type Result struct {
 	Elapsed time.Duration
 	// Interrupted is set when the run was stopped before its end.
 	Interrupted bool
+	// Aborted says why the run was aborted (e.g. a load that could not
+	// keep its rate); "" if it was not. An aborted run fails.
+	Aborted string
 	// DryRun is set for a result of a dry run, which holds no measurements.
 	DryRun bool
 	Loads  []LoadResult
 	Checks []CheckResult
 }
 
-// Passed reports whether every check held.
+// Passed reports whether the run was not aborted and every check held.
 func (r *Result) Passed() bool {
+	if r.Aborted != "" {
+		return false
+	}
 	for _, c := range r.Checks {
 		if !c.Passed {
 			return false
@@ -32,8 +38,12 @@ func (r *Result) Passed() bool {
 // LoadResult is what one load recorded.
 type LoadResult struct {
 	Name, Target string
-	// Rate and Duration are the planned arrival rate and window.
+	// Closed is set for a closed-model load (virtual users).
+	Closed bool
+	// Rate (open) or VUs (closed) is the planned starting value; Duration
+	// the planned length.
 	Rate     float64
+	VUs      int
 	Duration time.Duration
 	// Elapsed is how long arrivals were actually scheduled (shorter than
 	// Duration if the load was stopped).
@@ -43,7 +53,8 @@ type LoadResult struct {
 	Scheduled, Dropped, Unsent int64
 	// QueueMax is the deepest the queue of waiting arrivals got.
 	QueueMax int64
-	// Lag is how late the scheduler put arrivals on the queue (µs).
+	// Lag is how late requests became due to be sent: the scheduler
+	// putting arrivals on the queue (open) or users waking (closed); µs.
 	Lag *hdrhistogram.Histogram
 	// Requests holds one entry per request name, in mix order.
 	Requests []RequestResult

@@ -50,6 +50,11 @@ type Run struct {
 	planOffset  time.Duration // dry runs: where the script is on the plan's timeline
 	interrupted bool
 	finished    bool
+	aborted     string // why the run was aborted; "" if it was not
+
+	// abortCtx is cancelled when the run aborts, to wake a sleeping script.
+	abortCtx    context.Context
+	abortCancel context.CancelFunc
 }
 
 // Plan is what a scenario declares, in declaration order: pure data that a
@@ -81,7 +86,50 @@ func NewRun(cfg Config) *Run {
 	if cfg.ClientVersion == "" {
 		cfg.ClientVersion = "dev"
 	}
-	return &Run{cfg: cfg, clock: cfg.Clock, start: cfg.Clock.Now()}
+	r := &Run{cfg: cfg, clock: cfg.Clock, start: cfg.Clock.Now()}
+	r.abortCtx, r.abortCancel = context.WithCancel(context.Background())
+	return r
+}
+
+// ErrAborted is returned by Sleep and WaitLoad once the run has aborted.
+var ErrAborted = errors.New("run aborted")
+
+// Abort stops every load (and any load started later), wakes a sleeping
+// script with ErrAborted, and records reason; the result then fails. Only
+// the first reason is kept.
+func (r *Run) Abort(reason string) {
+	r.mu.Lock()
+	if r.aborted == "" {
+		r.aborted = reason
+		r.logf("run aborted: %s", reason)
+	}
+	loads := append([]*Load(nil), r.loads...)
+	r.mu.Unlock()
+	r.abortCancel()
+	for _, l := range loads {
+		l.Stop()
+	}
+}
+
+// Aborted returns why the run aborted, or "" if it did not.
+func (r *Run) Aborted() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.aborted
+}
+
+// abortable returns ctx, also cancelled when the run aborts.
+func (r *Run) abortable(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(r.abortCtx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+func (r *Run) abortErr(err error) error {
+	if r.abortCtx.Err() != nil {
+		return fmt.Errorf("%w: %s", ErrAborted, r.Aborted())
+	}
+	return err
 }
 
 // DryRun reports whether the run only validates.
@@ -187,13 +235,14 @@ func (r *Run) StartLoad(ctx context.Context, spec LoadSpec) (*Load, error) {
 	}
 	pl := PlannedLoad{Spec: spec, Target: spec.Target.spec.Name, Start: r.elapsedLocked()}
 	r.plan.Loads = append(r.plan.Loads, pl)
-	if end := pl.Start + spec.Duration; end > r.plan.Length {
+	if end := pl.Start + spec.Length(); end > r.plan.Length {
 		r.plan.Length = end
 	}
 	l := newLoad(spec, r.clock, r.cfg.Log, pl.Start)
+	l.abort = r.Abort
 	r.loads = append(r.loads, l)
 	if !r.cfg.DryRun {
-		if r.interrupted {
+		if r.interrupted || r.aborted != "" {
 			l.Stop()
 		}
 		l.start(ctx)
@@ -220,7 +269,9 @@ func (r *Run) Sleep(ctx context.Context, d time.Duration) error {
 		r.mu.Unlock()
 		return nil
 	}
-	return r.clock.SleepUntil(ctx, r.clock.Now().Add(d))
+	ctx, cancel := r.abortable(ctx)
+	defer cancel()
+	return r.abortErr(r.clock.SleepUntil(ctx, r.clock.Now().Add(d)))
 }
 
 // WaitLoad blocks until l has finished (all its arrivals sent and answered)
@@ -228,13 +279,18 @@ func (r *Run) Sleep(ctx context.Context, d time.Duration) error {
 func (r *Run) WaitLoad(ctx context.Context, l *Load) error {
 	if r.cfg.DryRun {
 		r.mu.Lock()
-		if end := l.planStart + l.spec.Duration; end > r.planOffset {
+		if end := l.planStart + l.spec.Length(); end > r.planOffset {
 			r.planOffset = end
 		}
 		r.mu.Unlock()
 		return nil
 	}
-	return l.Wait(ctx)
+	ctx, cancel := r.abortable(ctx)
+	defer cancel()
+	if err := l.Wait(ctx); err != nil {
+		return r.abortErr(err)
+	}
+	return nil
 }
 
 // AddChecks validates and records checks, to be evaluated by Finish. It
@@ -316,7 +372,7 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		}
 	}
 
-	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, DryRun: r.cfg.DryRun}
+	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun}
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
 	}

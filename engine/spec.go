@@ -4,9 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
+)
+
+// Limits on one load, far above what one machine can do, to catch typos.
+const (
+	maxRate = 1_000_000
+	maxVUs  = 1_000_000
 )
 
 // Defaults applied to zero-valued spec fields. They are exported so that
@@ -74,27 +81,77 @@ type DemoSpec struct {
 	JSON bool
 }
 
-// LoadSpec describes one open-model load: requests from Mix arriving at a
-// constant Rate for Duration.
+// LoadSpec describes one load: requests from Mix sent to Target, either
+// open-model (arrivals at a rate, whatever the target does) or closed-model
+// (virtual users that each send their next request when the last is done).
 type LoadSpec struct {
 	// Name labels the load in summaries; zero means the target's name.
 	Name string
 	// Target receives the load. Required.
 	Target *Target
-	// Rate is the arrival rate in requests per second. Must be > 0.
+
+	// Closed selects the closed model: VUs virtual users instead of an
+	// arrival Rate. The zero value is the open model.
+	Closed bool
+	// Rate is the open model's arrival rate in requests per second: held
+	// for Duration, or the starting rate of Stages. Must be > 0 without
+	// Stages, >= 0 with them.
 	Rate float64
-	// Duration is how long arrivals are scheduled. Must be > 0.
+	// VUs is the closed model's number of virtual users: held for
+	// Duration, or the starting number of Stages.
+	VUs int
+	// ThinkTime is how long a virtual user waits after a response before
+	// its next request. Zero means none.
+	ThinkTime time.Duration
+	// Duration is how long the load lasts, when it has no Stages.
 	Duration time.Duration
-	// Workers bounds requests in flight; zero means DefaultWorkers.
+	// Stages ramp the rate (open) or the number of users (closed) linearly
+	// to each stage's Target over its Duration. Nil means a constant load
+	// for Duration.
+	Stages []Stage
+
+	// Workers bounds an open load's requests in flight; zero means
+	// DefaultWorkers.
 	Workers int
-	// Queue bounds arrivals waiting for a free worker; past it arrivals are
-	// dropped and counted. Zero means DefaultQueue.
+	// Queue bounds an open load's arrivals waiting for a free worker; past
+	// it arrivals are dropped and counted. Zero means DefaultQueue.
 	Queue int
-	// Sessions is the number of MCP sessions shared by the load's arrivals.
+	// AbortIfBehind aborts the run when an open load sends less than 95 %
+	// of its planned rate for this long (a generator or worker pool that
+	// cannot keep up makes every figure of the run suspect). Zero means
+	// never.
+	AbortIfBehind time.Duration
+
+	// Sessions is the number of MCP sessions shared by the load's requests.
 	// Zero means DefaultSessions.
 	Sessions int
-	// Mix is what each arrival sends, chosen by weight. At least one entry.
+	// Mix is what each request sends, chosen by weight. At least one entry.
 	Mix []MixEntry
+}
+
+// Schedule returns the load's rate (open) or number of users (closed) over
+// time.
+func (s LoadSpec) Schedule() Schedule {
+	start := s.Rate
+	if s.Closed {
+		start = float64(s.VUs)
+	}
+	if len(s.Stages) > 0 {
+		return Ramping(start, s.Stages)
+	}
+	return Constant(start, s.Duration)
+}
+
+// Length returns how long the load lasts.
+func (s LoadSpec) Length() time.Duration {
+	if len(s.Stages) == 0 {
+		return s.Duration
+	}
+	var d time.Duration
+	for _, st := range s.Stages {
+		d += st.Duration
+	}
+	return d
 }
 
 // MixEntry is one weighted request of a mix.
@@ -157,22 +214,77 @@ func (r RequestSpec) DisplayName() string {
 // Validate returns every problem with s, each naming its field.
 func (s LoadSpec) Validate() error {
 	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if s.Target == nil {
-		errs = append(errs, errors.New("target: required"))
+		bad("target: required")
 	}
-	if !(s.Rate > 0) {
-		errs = append(errs, fmt.Errorf("rate: expected requests per second > 0, got %g", s.Rate))
-	} else if s.Rate > 1e6 {
-		errs = append(errs, fmt.Errorf("rate: at most 1000000 per second per load, got %g", s.Rate))
+	staged := len(s.Stages) > 0
+	if s.Closed {
+		switch {
+		case s.VUs < 0 || (!staged && s.VUs == 0):
+			bad("vus: expected a number of virtual users > 0, got %d", s.VUs)
+		case s.VUs > maxVUs:
+			bad("vus: at most %d per load, got %d", maxVUs, s.VUs)
+		}
+		if s.Rate != 0 {
+			bad("rate: a load has either rate (open model) or vus (closed model), not both")
+		}
+		if s.Workers != 0 {
+			bad("workers: applies to open-model loads (rate = ...); with vus, each user sends its own requests")
+		}
+		if s.Queue != 0 {
+			bad("queue: applies to open-model loads (rate = ...)")
+		}
+		if s.AbortIfBehind != 0 {
+			bad("abort_if_behind: applies to open-model loads (rate = ...)")
+		}
+	} else {
+		switch {
+		case math.IsNaN(s.Rate) || s.Rate < 0 || (!staged && s.Rate == 0):
+			bad("rate: expected requests per second > 0, got %g", s.Rate)
+		case s.Rate > maxRate:
+			bad("rate: at most %d per second per load, got %g", maxRate, s.Rate)
+		}
+		if s.ThinkTime != 0 {
+			bad("think_time: applies to closed-model loads (vus = ...)")
+		}
+		if s.Workers < 0 {
+			bad("workers: must be > 0, got %d", s.Workers)
+		}
+		if s.Queue < 0 {
+			bad("queue: must be > 0, got %d", s.Queue)
+		}
+		if s.AbortIfBehind < 0 {
+			bad("abort_if_behind: must not be negative, got %s", s.AbortIfBehind)
+		}
 	}
-	if s.Duration <= 0 {
-		errs = append(errs, fmt.Errorf("duration: expected a duration > 0, got %s", s.Duration))
+	if s.ThinkTime < 0 {
+		bad("think_time: must not be negative, got %s", s.ThinkTime)
 	}
-	if s.Workers < 0 {
-		errs = append(errs, fmt.Errorf("workers: must be > 0, got %d", s.Workers))
+	switch {
+	case staged && s.Duration != 0:
+		bad("duration: a load has either duration or stages, not both (the stages' durations add up to the load's length)")
+	case !staged && s.Duration <= 0:
+		bad("duration: expected a duration > 0, got %s", s.Duration)
 	}
-	if s.Queue < 0 {
-		errs = append(errs, fmt.Errorf("queue: must be > 0, got %d", s.Queue))
+	peak := 0.0
+	for i, st := range s.Stages {
+		if st.Duration <= 0 {
+			bad("stages[%d]: duration: expected a duration > 0, got %s", i+1, st.Duration)
+		}
+		if math.IsNaN(st.Target) || st.Target < 0 {
+			bad("stages[%d]: target: must be >= 0, got %g", i+1, st.Target)
+		}
+		peak = max(peak, st.Target)
+	}
+	if staged && peak == 0 && s.Rate == 0 && s.VUs == 0 {
+		bad("stages: every target is 0, so the load would send nothing")
+	}
+	if s.Closed && peak > maxVUs {
+		bad("stages: at most %d virtual users per load, got %g", maxVUs, peak)
+	}
+	if !s.Closed && peak > maxRate {
+		bad("stages: at most %d per second per load, got %g", maxRate, peak)
 	}
 	if s.Sessions < 0 {
 		errs = append(errs, fmt.Errorf("sessions: must be > 0, got %d", s.Sessions))

@@ -18,7 +18,10 @@ import (
 // measured value.
 func (r *Result) WriteSummary(w io.Writer) {
 	status := "completed"
-	if r.Interrupted {
+	switch {
+	case r.Aborted != "":
+		status = "ABORTED (" + r.Aborted + ")"
+	case r.Interrupted:
 		status = "INTERRUPTED"
 	}
 	fmt.Fprintf(w, "\nrun %s after %s\n", status, r.Elapsed.Round(time.Millisecond))
@@ -27,6 +30,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	}
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
+		if r.Aborted != "" {
+			fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
+		}
 		return
 	}
 	fmt.Fprintln(w, "\nchecks")
@@ -44,9 +50,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, c.Check, value, c.Check.Spec.Where)
 	}
 	tw.Flush()
-	if failed == 0 {
+	switch {
+	case r.Aborted != "":
+		fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
+	case failed == 0:
 		fmt.Fprintf(w, "\nverdict: PASS (%d of %d checks passed)\n", len(r.Checks), len(r.Checks))
-	} else {
+	default:
 		fmt.Fprintf(w, "\nverdict: FAIL (%d of %d checks failed)\n", failed, len(r.Checks))
 	}
 }
@@ -57,9 +66,12 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if l.Elapsed > 0 {
 		achieved = float64(completed) / l.Elapsed.Seconds()
 	}
-	fmt.Fprintf(w, "\nload %q → target %q: %s/s planned for %s; achieved %.1f/s over %s\n",
-		l.Name, l.Target, strconv.FormatFloat(l.Rate, 'f', -1, 64), l.Duration,
-		achieved, l.Elapsed.Round(time.Millisecond))
+	plan := strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s"
+	if l.Closed {
+		plan = fmt.Sprintf("%d virtual user%s", l.VUs, plural(l.VUs))
+	}
+	fmt.Fprintf(w, "\nload %q → target %q: %s planned for %s; achieved %.1f/s over %s\n",
+		l.Name, l.Target, plan, l.Duration, achieved, l.Elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  request\tcount\trate\tp50\tp90\tp95\tp99\tmax\terrors\t")
 	total := RequestResult{Name: "total", Errors: map[outcome.Kind]int64{}, Latency: newHistogram(), Service: newHistogram(), Wait: newHistogram()}
@@ -87,9 +99,20 @@ func writeLoad(w io.Writer, l LoadResult) {
 			s.Opened, s.Reinitialized, s.OpenFailures,
 			formatMicros(s.Init.ValueAtQuantile(50)), formatMicros(s.Init.ValueAtQuantile(99)))
 	}
+	if l.Closed {
+		fmt.Fprintf(w, "  iterations: %d started; start lag p99 %s\n", l.Scheduled, formatMicros(l.Lag.ValueAtQuantile(99)))
+		return
+	}
 	fmt.Fprintf(w, "  arrivals: %d scheduled, %d dropped (queue full), %d unsent (stopped); queue max depth %d, wait p99 %s; scheduler lag p99 %s\n",
 		l.Scheduled, l.Dropped, l.Unsent, l.QueueMax,
 		formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func writeRow(tw io.Writer, q RequestResult, elapsed time.Duration) {
