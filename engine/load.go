@@ -388,6 +388,7 @@ func (l *Load) result() LoadResult {
 		Name:      l.spec.Name,
 		Target:    l.spec.Target.spec.Name,
 		Closed:    l.spec.Closed,
+		Plan:      l.spec.Describe(),
 		Rate:      l.spec.Rate,
 		VUs:       l.spec.VUs,
 		Duration:  l.spec.Length(),

@@ -40,6 +40,8 @@ type LoadResult struct {
 	Name, Target string
 	// Closed is set for a closed-model load (virtual users).
 	Closed bool
+	// Plan is LoadSpec.Describe of the load as planned.
+	Plan string
 	// Rate (open) or VUs (closed) is the planned starting value; Duration
 	// the planned length.
 	Rate     float64

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -316,4 +317,27 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Describe renders the load's plan in a few words: "300/s for 30s",
+// "0→100→100/s over 30s", "20 users for 30s (think 50ms)".
+func (s LoadSpec) Describe() string {
+	unit, start := "/s", strconv.FormatFloat(s.Rate, 'f', -1, 64)
+	if s.Closed {
+		unit, start = " users", strconv.Itoa(s.VUs)
+	}
+	var b strings.Builder
+	b.WriteString(start)
+	if len(s.Stages) == 0 {
+		b.WriteString(unit + " for " + s.Duration.String())
+	} else {
+		for _, st := range s.Stages {
+			b.WriteString("→" + strconv.FormatFloat(st.Target, 'f', -1, 64))
+		}
+		b.WriteString(unit + " over " + s.Length().String())
+	}
+	if s.ThinkTime > 0 {
+		b.WriteString(" (think " + s.ThinkTime.String() + ")")
+	}
+	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -66,12 +65,8 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if l.Elapsed > 0 {
 		achieved = float64(completed) / l.Elapsed.Seconds()
 	}
-	plan := strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/s"
-	if l.Closed {
-		plan = fmt.Sprintf("%d virtual user%s", l.VUs, plural(l.VUs))
-	}
-	fmt.Fprintf(w, "\nload %q → target %q: %s planned for %s; achieved %.1f/s over %s\n",
-		l.Name, l.Target, plan, l.Duration, achieved, l.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "\nload %q → target %q: planned %s; achieved %.1f/s over %s\n",
+		l.Name, l.Target, l.Plan, achieved, l.Elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  request\tcount\trate\tp50\tp90\tp95\tp99\tmax\terrors\t")
 	total := RequestResult{Name: "total", Errors: map[outcome.Kind]int64{}, Latency: newHistogram(), Service: newHistogram(), Wait: newHistogram()}

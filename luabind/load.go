@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -23,10 +24,13 @@ func (t *traffic) String() string { return "load " + strconv.Quote(t.name) }
 // load implements
 //
 //	load { name = "blue", target = t, rate = 300, duration = "30s",
-//	       workers = 100, queue = 10000, sessions = 10,
+//	       workers = 100, queue = 10000, sessions = 10, abort_if_behind = "10s",
 //	       mix = { { 60, mcp.tools_list() }, { 10, http.get("/health"), name = "health" } } }
 //
-// which starts a load (engine.Run.StartLoad) and returns it.
+// and its variants: a ramp of the rate (rate = start, stages = { { target =
+// 300, duration = "10s" }, ... } instead of duration), and the closed model
+// (vus = 50, think_time = "100ms", with duration or stages of users). It
+// starts a load (engine.Run.StartLoad) and returns it.
 func (b *binder) load(L *lua.LState) int {
 	f := newArgs(L, "load", `{ target = ..., rate = 300, duration = "30s", mix = { ... } }`)
 	spec := engine.LoadSpec{Name: f.str("name", optional)}
@@ -41,8 +45,18 @@ func (b *binder) load(L *lua.LState) int {
 			spec.Target = tg.t
 		}
 	}
-	spec.Rate = f.number("rate", required)
-	spec.Duration = f.duration("duration", required)
+	closed := f.tbl != nil && f.tbl.RawGetString("vus") != lua.LNil
+	staged := f.tbl != nil && f.tbl.RawGetString("stages") != lua.LNil
+	if !closed && !staged && f.tbl != nil && f.tbl.RawGetString("rate") == lua.LNil {
+		f.fail("rate", "required: give rate = requests per second (open model) or vus = virtual users (closed model)")
+	}
+	spec.Closed = closed
+	spec.Rate = f.number("rate", optional)
+	spec.VUs = f.integer("vus", optional)
+	spec.ThinkTime = f.duration("think_time", optional)
+	spec.Duration = f.duration("duration", !staged)
+	spec.Stages = stages(f)
+	spec.AbortIfBehind = f.duration("abort_if_behind", optional)
 	spec.Workers = f.integer("workers", optional)
 	spec.Queue = f.integer("queue", optional)
 	spec.Sessions = f.integer("sessions", optional)
@@ -77,6 +91,35 @@ func (b *binder) load(L *lua.LState) int {
 	}
 	L.Push(wrap(L, tr, b.trafficType))
 	return 1
+}
+
+// stages decodes a load's stages: a list of { target = n, duration = "10s" }.
+func stages(f *fields) []engine.Stage {
+	t := f.table("stages", optional)
+	if t == nil {
+		return nil
+	}
+	n := t.Len()
+	if n == 0 {
+		f.fail("stages", `expected a list of { target = ..., duration = "10s" } entries, got an empty table`)
+		return nil
+	}
+	for _, p := range sortedPairs(t) {
+		if i, ok := p.k.(lua.LNumber); !ok || float64(i) != float64(int(i)) || int(i) < 1 || int(i) > n {
+			f.fail("stages", "unexpected %s; stages are a list of { target = ..., duration = \"10s\" } entries", keyed(p))
+		}
+	}
+	out := make([]engine.Stage, n)
+	for i := 1; i <= n; i++ {
+		sf := newFields(t.RawGetInt(i), f.ctx+": stages["+strconv.Itoa(i)+"]", `{ target = 300, duration = "10s" }`)
+		out[i-1] = engine.Stage{Target: sf.number("target", required), Duration: sf.duration("duration", required)}
+		sf.done()
+		f.problems = append(f.problems, sf.problems...)
+		if len(sf.problems) > 0 {
+			f.markBad("stages[" + strconv.Itoa(i) + "]")
+		}
+	}
+	return out
 }
 
 // mix decodes a load's mix: a list of { weight, request, name = ... }
@@ -164,5 +207,42 @@ func (b *binder) trafficMethods() map[string]lua.LGFunction {
 			}
 			return 0
 		},
+		// set_rate(300): an open load's rate from now on.
+		"set_rate": func(L *lua.LState) int {
+			tr := self[*traffic](L, "set_rate")
+			b.setRate(L, tr, "set_rate", L.Get(2), 0)
+			return 0
+		},
+		// ramp_to(300, "10s"): an open load's rate ramps from now on.
+		"ramp_to": func(L *lua.LState) int {
+			tr := self[*traffic](L, "ramp_to")
+			over, err := parseDuration(L.Get(3))
+			if err != nil {
+				b.report(L, fmt.Sprintf("%s:ramp_to: duration: %v", tr, err))
+				return 0
+			}
+			if over <= 0 {
+				b.report(L, fmt.Sprintf("%s:ramp_to: duration: expected a duration > 0, got %s (use set_rate for a step)", tr, over))
+				return 0
+			}
+			b.setRate(L, tr, "ramp_to", L.Get(2), over)
+			return 0
+		},
+	}
+}
+
+// setRate changes tr's rate to v (a number of requests per second) over
+// `over`, reporting a bad value or a closed load at the call's position.
+func (b *binder) setRate(L *lua.LState, tr *traffic, method string, v lua.LValue, over time.Duration) {
+	n, ok := v.(lua.LNumber)
+	if !ok {
+		b.report(L, fmt.Sprintf("%s:%s: rate: expected requests per second, got %s", tr, method, describe(v)))
+		return
+	}
+	if tr.l == nil { // check-mode placeholder
+		return
+	}
+	if err := tr.l.SetRate(float64(n), over); err != nil {
+		b.report(L, fmt.Sprintf("%s:%s: %v", tr, method, err))
 	}
 }

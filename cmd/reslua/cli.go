@@ -212,8 +212,8 @@ func writePlan(w io.Writer, file string, p engine.Plan) {
 		fmt.Fprintf(w, "  target %q → %s\n", t.Name, t.URL)
 	}
 	for _, l := range p.Loads {
-		fmt.Fprintf(w, "  load %q → %q at %s: %g/s for %s, %d request kind%s, %d session%s\n",
-			l.Spec.Name, l.Target, l.Start, l.Spec.Rate, l.Spec.Duration,
+		fmt.Fprintf(w, "  load %q → %q at %s: %s, %d request kind%s, %d session%s\n",
+			l.Spec.Name, l.Target, l.Start, l.Spec.Describe(),
 			len(l.Spec.Mix), plural(len(l.Spec.Mix)), l.Spec.Sessions, plural(l.Spec.Sessions))
 	}
 	fmt.Fprintf(w, "  %d check%s; about %s of traffic\n", len(p.Checks), plural(len(p.Checks)), p.Length)

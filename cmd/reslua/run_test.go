@@ -113,3 +113,17 @@ func TestBadCorpusExits2(t *testing.T) {
 		})
 	}
 }
+
+// Every scenario shipped under scenarios/ is valid.
+func TestShippedScenariosCheck(t *testing.T) {
+	files, err := filepath.Glob("../../scenarios/*.lua")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want the shipped scenarios, got %v (%v)", files, err)
+	}
+	for _, f := range files {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"check", f}, &stdout, &stderr); code != exitPassed {
+			t.Errorf("check %s: exit %d\n%s", f, code, stderr.String())
+		}
+	}
+}
