@@ -22,7 +22,6 @@ type Options struct {
 	// PageSize is the number of tools per tools/list page; zero: the SDK's
 	// default (1000, so every tool fits in one page).
 	PageSize int
-	ProtocolVersions []string
 }
 
 func (o Options) name() string {

@@ -98,7 +98,7 @@ func (s *Server) newGeneration() *generation {
 	g := &generation{stop: make(chan struct{})}
 	g.mcp = mcp.NewServer(
 		&mcp.Implementation{Name: s.opts.name(), Version: s.opts.version()},
-		&mcp.ServerOptions{PageSize: s.opts.PageSize, SupportedProtocolVersions: s.opts.ProtocolVersions},
+		&mcp.ServerOptions{PageSize: s.opts.PageSize},
 	)
 	tb := &toolbox{stop: g.stop}
 	tb.register(g.mcp)
