@@ -41,6 +41,8 @@ type Load struct {
 	end                        time.Time
 	scheduled, dropped, unsent atomic.Int64
 	sent                       atomic.Int64 // requests handed to a sender
+	hookErrors                 atomic.Int64
+	makeSender                 func(RequestSpec) sender // for built requests
 	queueMax                   atomic.Int64
 	lagMu                      sync.Mutex
 	lag                        *hdrhistogram.Histogram // how late requests started
@@ -172,7 +174,7 @@ func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 func (l *Load) openSenders(ctx context.Context) []sender {
 	t := l.spec.Target
 	for _, e := range l.spec.Mix {
-		if e.Request.MCP != nil {
+		if e.Request.MCP != nil || e.Build { // a built request may be MCP
 			pool, err := mcp.NewPool(ctx, t.mcp, l.spec.Sessions)
 			if err != nil { // only for an invalid size, which Validate rules out
 				panic(fmt.Sprintf("engine: session pool: %v", err))
@@ -181,9 +183,12 @@ func (l *Load) openSenders(ctx context.Context) []sender {
 			break
 		}
 	}
+	l.makeSender = func(r RequestSpec) sender { return t.newSender(r, l.pool) }
 	senders := make([]sender, len(l.spec.Mix))
 	for i, e := range l.spec.Mix {
-		senders[i] = t.newSender(e.Request, l.pool)
+		if !e.Build { // built requests get their sender per request
+			senders[i] = t.newSender(e.Request, l.pool)
+		}
 	}
 	return senders
 }
@@ -253,29 +258,112 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 // work sends queued arrivals until the queue is closed. After a stop,
 // arrivals still queued are counted as unsent rather than sent.
 func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders []sender) {
+	w := &worker{}
+	defer w.close()
 	for a := range queue {
 		if stopCtx.Err() != nil {
 			l.unsent.Add(1)
 			continue
 		}
-		l.send(ctx, a, senders)
+		l.send(ctx, a, senders, w)
+	}
+}
+
+// worker is what one worker goroutine (or virtual user) owns: its script
+// hooks, made when first needed.
+type worker struct {
+	hooks WorkerHooks
+	err   error // why hooks could not be made
+}
+
+func (w *worker) close() {
+	if w.hooks != nil {
+		w.hooks.Close()
+	}
+}
+
+// scriptHooks returns the worker's hooks, making them on first use.
+func (l *Load) scriptHooks(w *worker) (WorkerHooks, error) {
+	if w.hooks == nil && w.err == nil {
+		w.hooks, w.err = l.spec.Hooks.NewWorker()
+	}
+	return w.hooks, w.err
+}
+
+// maxHookErrors bounds the script errors a load logs; the rest are counted.
+const maxHookErrors = 10
+
+// hookFailed logs the first few errors of the load's script hooks.
+func (l *Load) hookFailed(err error) {
+	if n := l.hookErrors.Add(1); n <= maxHookErrors {
+		fmt.Fprintf(l.log, "load %q: %v\n", l.spec.Name, err)
+		if n == maxHookErrors {
+			fmt.Fprintf(l.log, "load %q: further script errors are counted, not shown\n", l.spec.Name)
+		}
 	}
 }
 
 // send sends arrival a and records its outcome: latency from the intended
-// start, service time from the send, and the wait between them.
-func (l *Load) send(ctx context.Context, a arrival, senders []sender) {
+// start, service time from the send, and the wait between them. A request
+// built by a script is built first (its cost counts as wait, not service
+// time); a checked reply is checked after the clock stops.
+func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker) {
 	i := l.order[a.n%int64(len(l.order))]
+	e := &l.spec.Mix[i]
+	s := senders[i]
+	timeout := l.spec.Target.spec.Timeout
+	if e.Build {
+		spec, err := l.build(ctx, w, i, a.n, timeout)
+		if err != nil {
+			l.hookFailed(err)
+			now := l.clock.Now()
+			l.stats[i].record(outcome.ScriptError, now.Sub(a.intended), 0, now.Sub(a.intended))
+			return
+		}
+		s = l.makeSender(spec)
+	}
 	l.sent.Add(1)
 	sent := l.clock.Now()
-	rctx, cancel := context.WithTimeout(ctx, l.spec.Target.spec.Timeout)
-	k := senders[i].send(rctx)
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	k, reply := s.send(rctx, e.Check)
 	cancel()
 	if k == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
 		k = outcome.Timeout
 	}
 	done := l.clock.Now()
+	if e.Check && k == outcome.OK {
+		if err := l.check(ctx, w, i, reply, timeout); err != nil {
+			l.hookFailed(err)
+			k = outcome.CheckFailed
+		}
+	}
 	l.stats[i].record(k, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+}
+
+// build runs the script that makes mix entry i's request n.
+func (l *Load) build(ctx context.Context, w *worker, i int, n int64, timeout time.Duration) (RequestSpec, error) {
+	h, err := l.scriptHooks(w)
+	if err != nil {
+		return RequestSpec{}, err
+	}
+	bctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	spec, err := h.Build(bctx, i, n)
+	if err == nil && (spec.MCP == nil) == (spec.HTTP == nil) {
+		err = fmt.Errorf("mix[%d]: the builder returned no request", i+1)
+	}
+	return spec, err
+}
+
+// check runs the script that checks mix entry i's reply.
+func (l *Load) check(ctx context.Context, w *worker, i int, r Reply, timeout time.Duration) error {
+	h, err := l.scriptHooks(w)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return h.Check(cctx, i, r)
 }
 
 // runClosed runs the virtual users the schedule calls for, each over its
@@ -332,6 +420,8 @@ func lifetimes(steps []step) []lifetime {
 // request plus the think time, so a generator that wakes it late shows as
 // latency.
 func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender) {
+	w := &worker{}
+	defer w.close()
 	next := l.clock.Now()
 	for next.Before(stop) {
 		if l.clock.SleepUntil(stopCtx, next) != nil {
@@ -341,7 +431,7 @@ func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.I
 		recordDuration(l.lag, l.clock.Now().Sub(next))
 		l.lagMu.Unlock()
 		l.scheduled.Add(1)
-		l.send(ctx, arrival{n: iter.Add(1) - 1, intended: next}, senders)
+		l.send(ctx, arrival{n: iter.Add(1) - 1, intended: next}, senders, w)
 		next = l.clock.Now().Add(l.spec.ThinkTime)
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"io"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -14,7 +15,10 @@ import (
 // fake and exact: it answers after whatever delay the test gives.
 type fakeSender func(ctx context.Context) outcome.Kind
 
-func (f fakeSender) send(ctx context.Context) outcome.Kind { return f(ctx) }
+func (f fakeSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+	k := f(ctx)
+	return k, Reply{Kind: k}
+}
 
 // sleepSender answers OK after d, or Canceled/Timeout when ctx ends first.
 func sleepSender(d func(n int64) time.Duration) fakeSender {
@@ -39,7 +43,7 @@ func testLoad(rate float64, dur time.Duration, workers, queue int, mix int) *Loa
 	for i := range mix {
 		spec.Mix = append(spec.Mix, MixEntry{Weight: 1, Request: RequestSpec{Name: string(rune('a' + i)), HTTP: &HTTPRequest{Path: "/"}}})
 	}
-	return newLoad(spec, SystemClock, nil, 0)
+	return newLoad(spec, SystemClock, io.Discard, 0)
 }
 
 func runLoad(l *Load, s ...sender) LoadResult {

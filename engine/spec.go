@@ -128,6 +128,9 @@ type LoadSpec struct {
 	Sessions int
 	// Mix is what each request sends, chosen by weight. At least one entry.
 	Mix []MixEntry
+	// Hooks builds the requests of mix entries with Build set and checks
+	// the replies of those with Check set. Nil means no entry has either.
+	Hooks Hooks
 }
 
 // Schedule returns the load's rate (open) or number of users (closed) over
@@ -159,8 +162,13 @@ func (s LoadSpec) Length() time.Duration {
 type MixEntry struct {
 	// Weight is the entry's share of arrivals relative to the others. > 0.
 	Weight int
-	// Request is what to send.
+	// Request is what to send. With Build, only its Name is used (and
+	// required): the request itself comes from the load's Hooks.
 	Request RequestSpec
+	// Build makes the request anew for every arrival (LoadSpec.Hooks).
+	Build bool
+	// Check has every successful reply inspected (LoadSpec.Hooks).
+	Check bool
 }
 
 // RequestSpec is one request, MCP or plain HTTP. Exactly one of MCP and
@@ -296,6 +304,15 @@ func (s LoadSpec) Validate() error {
 	for i, e := range s.Mix {
 		if e.Weight <= 0 {
 			errs = append(errs, fmt.Errorf("mix[%d]: weight must be > 0, got %d", i+1, e.Weight))
+		}
+		if (e.Build || e.Check) && s.Hooks == nil {
+			errs = append(errs, fmt.Errorf("mix[%d]: a built or checked request needs the load's hooks", i+1))
+		}
+		if e.Build {
+			if e.Request.Name == "" {
+				errs = append(errs, fmt.Errorf("mix[%d]: name: required for a request built by a function, to label it in summaries", i+1))
+			}
+			continue
 		}
 		if (e.Request.MCP == nil) == (e.Request.HTTP == nil) {
 			errs = append(errs, fmt.Errorf("mix[%d]: expected exactly one MCP or HTTP request", i+1))

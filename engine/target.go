@@ -70,9 +70,10 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 
 func (t *Target) close() { t.transport.CloseIdleConnections() }
 
-// sender sends one kind of request and classifies what came back.
+// sender sends one kind of request and classifies what came back; with
+// keep set it also returns the reply for a check.
 type sender interface {
-	send(ctx context.Context) outcome.Kind
+	send(ctx context.Context, keep bool) (outcome.Kind, Reply)
 }
 
 // mcpSender sends a JSON-RPC request through a load's session pool.
@@ -81,7 +82,13 @@ type mcpSender struct {
 	req  mcp.Request
 }
 
-func (s mcpSender) send(ctx context.Context) outcome.Kind { return s.pool.Do(ctx, s.req).Kind }
+func (s mcpSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+	r := s.pool.Do(ctx, s.req)
+	if !keep {
+		return r.Kind, Reply{}
+	}
+	return r.Kind, Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
+}
 
 // httpSender sends a plain HTTP request to the target's origin.
 type httpSender struct {
@@ -92,14 +99,19 @@ type httpSender struct {
 	header http.Header
 }
 
-func (s httpSender) send(ctx context.Context) outcome.Kind {
+func (s httpSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+	k, status, body := s.do(ctx, keep)
+	return k, Reply{Kind: k, Status: status, Body: body}
+}
+
+func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byte) {
 	var body io.Reader
 	if s.body != nil {
 		body = bytes.NewReader(s.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, s.method, s.url, body)
 	if err != nil {
-		return outcome.Other
+		return outcome.Other, 0, nil
 	}
 	for k, v := range s.header {
 		req.Header[k] = v
@@ -107,20 +119,26 @@ func (s httpSender) send(ctx context.Context) outcome.Kind {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return outcome.Of(ctx.Err())
+			return outcome.Of(ctx.Err()), 0, nil
 		}
-		return outcome.Of(err)
+		return outcome.Of(err), 0, nil
 	}
-	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
-	resp.Body.Close()
+	defer resp.Body.Close()
+	var kept []byte
+	if keep {
+		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
+	}
 	if err != nil {
-		return outcome.Of(err)
+		return outcome.Of(err), resp.StatusCode, nil
 	}
-	return outcome.HTTPStatus(resp.StatusCode)
+	return outcome.HTTPStatus(resp.StatusCode), resp.StatusCode, kept
 }
 
 // newSender builds the sender for r against t; pool is nil when the mix has
-// no MCP request.
+// no MCP request (nor a built one, which may be MCP).
 func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) sender {
 	if r.MCP != nil {
 		return mcpSender{pool: pool, req: mcp.Request{Method: r.MCP.Method, Params: r.MCP.Params}}

@@ -25,6 +25,8 @@ const (
 	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
 	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
+	CheckFailed    Kind = "check_failed"    // the scenario's response check rejected the reply
+	ScriptError    Kind = "script_error"    // the scenario's request builder failed; nothing was sent
 	Other          Kind = "other"           // any transport error not named above
 )
 
