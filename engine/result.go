@@ -20,6 +20,8 @@ type Result struct {
 	DryRun bool
 	Loads  []LoadResult
 	Checks []CheckResult
+	// Generator is how the generator fared; zero in a dry run.
+	Generator GeneratorHealth
 }
 
 // Passed reports whether the run was not aborted and every check held.

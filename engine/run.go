@@ -37,9 +37,10 @@ type Config struct {
 // goroutine (Stop and Interrupt may be called from any goroutine); Finish
 // ends it.
 type Run struct {
-	cfg   Config
-	clock Clock
-	start time.Time
+	cfg      Config
+	clock    Clock
+	start    time.Time
+	startCPU time.Duration
 
 	mu          sync.Mutex
 	targets     []*Target
@@ -86,7 +87,7 @@ func NewRun(cfg Config) *Run {
 	if cfg.ClientVersion == "" {
 		cfg.ClientVersion = "dev"
 	}
-	r := &Run{cfg: cfg, clock: cfg.Clock, start: cfg.Clock.Now()}
+	r := &Run{cfg: cfg, clock: cfg.Clock, start: cfg.Clock.Now(), startCPU: processCPU()}
 	r.abortCtx, r.abortCancel = context.WithCancel(context.Background())
 	return r
 }
@@ -375,6 +376,9 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun}
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
+	}
+	if !r.cfg.DryRun {
+		res.Generator = health(processCPU()-r.startCPU, res.Elapsed, len(r.demos), res.Loads)
 	}
 	var errs []error
 	for _, c := range checks {

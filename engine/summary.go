@@ -24,9 +24,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 		status = "INTERRUPTED"
 	}
 	fmt.Fprintf(w, "\nrun %s after %s\n", status, r.Elapsed.Round(time.Millisecond))
+	var completed int64
 	for _, l := range r.Loads {
 		writeLoad(w, l)
+		completed += l.Completed()
 	}
+	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
 		if r.Aborted != "" {
@@ -139,4 +142,26 @@ func formatErrors(errs map[outcome.Kind]int64) string {
 		parts[i] = fmt.Sprintf("%s=%d", k, errs[outcome.Kind(k)])
 	}
 	return strings.Join(parts, " ")
+}
+
+func writeHealth(w io.Writer, h GeneratorHealth, elapsed time.Duration, completed int64) {
+	if h.Cores == 0 {
+		return
+	}
+	perRequest := "-"
+	if completed > 0 {
+		perRequest = formatMicros(int64(h.CPU/time.Microsecond) / completed)
+	}
+	share := 0.0
+	if elapsed > 0 {
+		share = 100 * h.CPU.Seconds() / elapsed.Seconds() / float64(h.Cores)
+	}
+	fmt.Fprintf(w, "\ngenerator: %s CPU over %s (%.1f%% of %d cores), %s CPU per request%s\n",
+		h.CPU.Round(time.Millisecond), elapsed.Round(time.Millisecond), share, h.Cores, perRequest, demoNote(h.EmbeddedServers))
+	for _, warning := range h.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warning)
+	}
+	if len(h.Warnings) > 0 {
+		fmt.Fprintln(w, "  warning: the generator, not the target, may have limited this run; read its figures with that in mind")
+	}
 }
