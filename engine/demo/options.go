@@ -1,7 +1,8 @@
 package demo
 
 // Options configure a demo server. The zero value is a stateful server that
-// answers with SSE streams, named "reslua-demo", version "1.0.0".
+// answers with SSE streams, named "reslua-demo", version "1.0.0", accepting
+// every protocol revision the SDK knows.
 type Options struct {
 	// Name is the server name reported by initialize; zero: "reslua-demo".
 	Name string
@@ -10,7 +11,8 @@ type Options struct {
 	Version string
 	// Stateless makes the server keep no sessions: initialize answers
 	// without an Mcp-Session-Id and every request stands alone (GET and
-	// DELETE get 405). Zero: sessions are kept.
+	// DELETE get 405). Only a stateless server speaks revision 2026-07-28
+	// (see ProtocolVersions). Zero: sessions are kept.
 	Stateless bool
 	// JSON makes the server answer requests with one application/json body
 	// instead of a text/event-stream. Zero: SSE.
@@ -19,9 +21,23 @@ type Options struct {
 	// 2025-11-25 clients start with an empty priming event, as resumable
 	// servers do. Zero: no event store, no priming events.
 	Resumable bool
-	// PageSize is the number of tools per tools/list page; zero: the SDK's
-	// default (1000, so every tool fits in one page).
+	// PageSize is the number of items per tools/list, resources/list and
+	// prompts/list page; zero: the SDK's default (1000, so everything fits
+	// in one page).
 	PageSize int
+	// ProtocolVersions restricts the protocol revisions the server accepts,
+	// e.g. {"2025-11-25", "2025-06-18"} for a server of the legacy
+	// (initialize) era only, or {"2026-07-28"} for one of the stateless era
+	// only. Nil: every revision the SDK knows, 2024-11-05 to 2026-07-28.
+	//
+	// The SDK serves the 2026-07-28 revision (per-request _meta, Mcp-Method
+	// and Mcp-Name headers, server/discover, no initialize) on stateless
+	// servers only: a stateful server answers such requests with 400 and
+	// JSON-RPC error -32022 (unsupported protocol version) listing its
+	// legacy revisions, and its server/discover lists legacy revisions
+	// only. So a stateful server is always of the legacy era, and a
+	// stateless one with the default ProtocolVersions speaks both eras.
+	ProtocolVersions []string
 }
 
 func (o Options) name() string {

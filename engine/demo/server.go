@@ -26,6 +26,8 @@ type Server struct {
 	http   *http.Server
 	origin string
 
+	counts *counters
+
 	// gen is the MCP side of the server. ForgetSessions replaces it, so a
 	// request either reaches the old generation (and its sessions) or the
 	// new one (which knows none of them).
@@ -64,6 +66,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		origin: "http://" + ln.Addr().String(),
 		fresh:  make(map[net.Conn]struct{}),
 		served: make(chan struct{}),
+		counts: newCounters(),
 	}
 	s.gen.Store(s.newGeneration())
 
@@ -98,10 +101,12 @@ func (s *Server) newGeneration() *generation {
 	g := &generation{stop: make(chan struct{})}
 	g.mcp = mcp.NewServer(
 		&mcp.Implementation{Name: s.opts.name(), Version: s.opts.version()},
-		&mcp.ServerOptions{PageSize: s.opts.PageSize},
+		&mcp.ServerOptions{PageSize: s.opts.PageSize, SupportedProtocolVersions: s.opts.ProtocolVersions},
 	)
-	tb := &toolbox{stop: g.stop}
+	g.mcp.AddReceivingMiddleware(s.countMethods)
+	tb := &toolbox{stop: g.stop, counts: s.counts}
 	tb.register(g.mcp)
+	registerContent(g.mcp)
 	hopts := &mcp.StreamableHTTPOptions{
 		Stateless:    s.opts.Stateless,
 		JSONResponse: s.opts.JSON,
@@ -111,6 +116,20 @@ func (s *Server) newGeneration() *generation {
 	}
 	g.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.mcp }, hopts)
 	return g
+}
+
+// countMethods is receiving middleware that counts the messages Stats
+// reports.
+func (s *Server) countMethods(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		switch method {
+		case "initialize":
+			s.counts.add(func(st *Stats) { st.Initializes++ })
+		case "notifications/cancelled":
+			s.counts.add(func(st *Stats) { st.Cancels++ })
+		}
+		return next(ctx, method, req)
+	}
 }
 
 // end stops the generation's slow calls and closes its sessions. Calls
@@ -124,9 +143,12 @@ func (g *generation) end() {
 	})
 }
 
-// trackFresh keeps s.fresh up to date; it is the http.Server's ConnState
-// hook.
+// trackFresh keeps s.fresh up to date and counts connections; it is the
+// http.Server's ConnState hook.
 func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		s.counts.add(func(st *Stats) { st.Connections++ })
+	}
 	s.freshMu.Lock()
 	defer s.freshMu.Unlock()
 	if state == http.StateNew {

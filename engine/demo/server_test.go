@@ -257,3 +257,102 @@ func text(res *mcp.CallToolResult) string {
 	}
 	return ""
 }
+
+func TestResourcesAndPromptsWithSDKClient(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			s := start(t, m.opts)
+			cs := connect(t, s, nil)
+			var uris []string
+			for r, err := range cs.Resources(t.Context(), nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				uris = append(uris, r.URI)
+			}
+			slices.Sort(uris)
+			if want := []string{"demo://config.json", "demo://readme"}; !slices.Equal(uris, want) {
+				t.Errorf("resources = %v, want %v", uris, want)
+			}
+			read, err := cs.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "demo://readme"})
+			if err != nil || len(read.Contents) != 1 || read.Contents[0].MIMEType != "text/plain" || !strings.HasPrefix(read.Contents[0].Text, "reslua demo server") {
+				t.Errorf("read: %+v %v", read, err)
+			}
+			if _, err := cs.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "demo://nope"}); err == nil {
+				t.Error("reading a missing resource: no error")
+			}
+			prompts, err := cs.ListPrompts(t.Context(), nil)
+			if err != nil || len(prompts.Prompts) != 1 || prompts.Prompts[0].Name != "greet" {
+				t.Fatalf("prompts: %+v %v", prompts, err)
+			}
+			got, err := cs.GetPrompt(t.Context(), &mcp.GetPromptParams{Name: "greet", Arguments: map[string]string{"name": "Ada"}})
+			if err != nil || len(got.Messages) != 1 || got.Messages[0].Content.(*mcp.TextContent).Text != "Say hello to Ada." {
+				t.Errorf("greet: %+v %v", got, err)
+			}
+			if _, err := cs.GetPrompt(t.Context(), &mcp.GetPromptParams{Name: "greet"}); err == nil || !strings.Contains(err.Error(), "required") {
+				t.Errorf("greet without a name: %v", err)
+			}
+		})
+	}
+}
+
+// TestEras connects the SDK's own client, which asks for 2026-07-28 and
+// falls back to initialize: a stateless server speaks 2026-07-28, a
+// stateful one or one narrowed by ProtocolVersions a legacy revision.
+func TestEras(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts demo.Options
+		want string
+	}{
+		{"stateless", demo.Options{Stateless: true}, "2026-07-28"},
+		{"stateful", demo.Options{}, "2025-11-25"},
+		{"stateless legacy-only", demo.Options{Stateless: true, ProtocolVersions: []string{"2025-06-18"}}, "2025-06-18"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, tc.opts)
+			c := mcp.NewClient(&mcp.Implementation{Name: "demo-test", Version: "1"}, nil)
+			cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: s.URL(), DisableStandaloneSSE: true},
+				&mcp.ClientSessionOptions{ProtocolVersion: "2026-07-28"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			if got := cs.InitializeResult().ProtocolVersion; got != tc.want {
+				t.Errorf("protocol version %q, want %q", got, tc.want)
+			}
+			res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"message": "hi"}})
+			if err != nil || text(res) != "hi" {
+				t.Errorf("echo: %v %v", res, err)
+			}
+		})
+	}
+}
+
+func TestStats(t *testing.T) {
+	s := start(t, demo.Options{JSON: true})
+	if st := s.Stats(); st != (demo.Stats{}) {
+		t.Fatalf("stats of a new server: %+v", st)
+	}
+	resp, _ := post(t, s.URL(), "", initialize)
+	id := resp.Header.Get("Mcp-Session-Id")
+	post(t, s.URL(), id, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	post(t, s.URL(), id, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}`)
+	post(t, s.URL(), id, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{"ms":1}}}`)
+	if err := s.Await(t.Context(), func(st demo.Stats) bool { return st.Cancels == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Connections < 1 || st.Initializes != 1 || st.Sessions != 1 || st.SlowStarted != 1 || st.SlowCanceled != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	s.ForgetSessions()
+	if st := s.Stats(); st.Sessions != 0 || st.Initializes != 1 {
+		t.Errorf("stats after ForgetSessions: %+v", st)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.Await(ctx, func(st demo.Stats) bool { return st.Initializes == 2 }); err != context.Canceled {
+		t.Errorf("Await with a cancelled context: %v", err)
+	}
+}

@@ -17,7 +17,8 @@ var errStopped = errors.New("demo: server stopping")
 // when that generation ends (ForgetSessions or Close), so that slow calls
 // do not hold the shutdown up.
 type toolbox struct {
-	stop <-chan struct{}
+	stop   <-chan struct{}
+	counts *counters
 }
 
 // register adds every tool to s.
@@ -61,12 +62,14 @@ func (t *toolbox) slow(ctx context.Context, req *mcp.CallToolRequest, in slowInp
 			ProgressToken: token, Message: "sleeping", Progress: 0, Total: 1,
 		})
 	}
+	t.counts.add(func(st *Stats) { st.SlowStarted++ })
 	timer := time.NewTimer(time.Duration(max(in.Ms, 0)) * time.Millisecond)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 		return text("slept"), nil, nil
 	case <-ctx.Done():
+		t.counts.add(func(st *Stats) { st.SlowCanceled++ })
 		return nil, nil, ctx.Err()
 	case <-t.stop:
 		return nil, nil, errStopped

@@ -120,6 +120,14 @@ func TestListAllTools(t *testing.T) {
 	if res.Kind != outcome.OK || len(tools) != 4 {
 		t.Fatalf("ListAllTools: %d tools, %+v", len(tools), res)
 	}
+
+	// The same in 2026-07-28, where cursors cross stateless requests.
+	srv = startDemo(t, demo.Options{Stateless: true, PageSize: 1})
+	s = open(t, &mcp.Client{URL: srv.URL(), ProtocolVersion: mcp.Version20260728})
+	tools, res = mcp.ListAllTools(t.Context(), s)
+	if res.Kind != outcome.OK || len(tools) != 4 {
+		t.Fatalf("ListAllTools in 2026-07-28: %d tools, %+v", len(tools), res)
+	}
 }
 
 func TestRequestBuilders(t *testing.T) {
@@ -135,6 +143,7 @@ func TestRequestBuilders(t *testing.T) {
 		method, ps string
 	}{
 		{mcp.Ping(), "ping", ""},
+		{mcp.ServerDiscover(), "server/discover", ""},
 		{mcp.ToolsList(""), "tools/list", ""},
 		{mcp.ToolsList("c2"), "tools/list", `{"cursor":"c2"}`},
 		{call, "tools/call", `{"name":"echo","arguments":{}}`},

@@ -34,9 +34,22 @@ var (
 	// ErrClosed is returned by calls on a closed Session or Pool. Its kind
 	// is outcome.Canceled.
 	ErrClosed = errors.New("mcp: session closed")
-	// ErrPoolSize is returned by NewPool for a pool of no sessions.
+	// ErrParams marks a Request whose Params is not a JSON object (or
+	// whose params._meta is not one). Its kind is outcome.Other.
+	ErrParams = errors.New("mcp: request params are not a JSON object")
+	// ErrPoolSize is returned by NewPool and OpenPool for a pool of no
+	// sessions.
 	ErrPoolSize = errors.New("mcp: a pool needs at least one session")
+	// ErrInputRequired marks a result with resultType "input_required"
+	// (revision 2026-07-28: the server needs sampling, elicitation or roots
+	// answers before it can complete the request, which a load client does
+	// not give). Its kind is KindInputRequired.
+	ErrInputRequired = errors.New("mcp: server requires client input (resultType input_required)")
 )
+
+// KindInputRequired is the outcome of a call answered with an
+// InputRequiredResult; see ErrInputRequired.
+const KindInputRequired = outcome.Kind("mcp_input_required")
 
 // RPCError is a JSON-RPC error object from a reply. The zero value is code
 // 0 with no message.

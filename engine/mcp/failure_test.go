@@ -92,6 +92,9 @@ func TestBadReplies(t *testing.T) {
 		{"json neither result nor error", reply(200, "application/json", `{"jsonrpc":"2.0","id":ID}`), outcome.Protocol, mcp.ErrProtocol},
 		{"json batch", reply(200, "application/json", `[{"jsonrpc":"2.0","method":"x"},{"jsonrpc":"2.0","id":ID,"result":{}}]`), outcome.OK, nil},
 		{"json error null id", reply(200, "application/json", `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}`), outcome.JSONRPC(-32700), nil},
+		{"input required", reply(200, "application/json", `{"jsonrpc":"2.0","id":ID,"result":{"resultType":"input_required","inputRequests":{}}}`), mcp.KindInputRequired, mcp.ErrInputRequired},
+		{"input_required in a text", reply(200, "application/json", `{"jsonrpc":"2.0","id":ID,"result":{"resultType":"complete","x":"input_required"}}`), outcome.OK, nil},
+		{"json-rpc body on 404", reply(404, "application/json", `{"jsonrpc":"2.0","id":ID,"error":{"code":-32601,"message":"x"}}`), outcome.JSONRPC(-32601), mcp.ErrStatus},
 		{"plain text 200", reply(200, "text/plain", "hello"), outcome.Protocol, mcp.ErrProtocol},
 		{"202 to a request", reply(202, "", ""), outcome.Protocol, mcp.ErrProtocol},
 		{"html 502", reply(502, "text/html", "<h1>Bad Gateway</h1>"), outcome.HTTPStatus(502), mcp.ErrStatus},
@@ -125,10 +128,10 @@ func TestBadReplies(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			srv := startDemo(t, m.opts)
-			s := open(t, &mcp.Client{URL: srv.URL()})
+	for _, f := range flavours() {
+		t.Run(f.name, func(t *testing.T) {
+			srv := startDemo(t, f.opts)
+			s := open(t, f.client(srv.URL()))
 			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 			defer cancel()
 			res := s.Do(ctx, callTool(t, "slow", map[string]int{"ms": 3_600_000}))
@@ -136,7 +139,7 @@ func TestTimeout(t *testing.T) {
 				t.Fatalf("slow call past its deadline: %+v", res)
 			}
 			// The session still works.
-			if res := s.Do(t.Context(), mcp.Ping()); res.Kind != outcome.OK {
+			if res := s.Do(t.Context(), cheap()); res.Kind != outcome.OK {
 				t.Fatalf("ping after a timeout: %+v", res)
 			}
 		})

@@ -23,6 +23,36 @@ var modes = []struct {
 	{"stateless-json", demo.Options{Stateless: true, JSON: true}},
 }
 
+// flavour is a demo transport mode with the protocol revision the client
+// pins: every legacy mode with 2025-11-25, and the stateless modes (the
+// SDK speaks 2026-07-28 on stateless servers only) with 2026-07-28 too.
+type flavour struct {
+	name    string
+	opts    demo.Options
+	version string
+}
+
+func (f flavour) stateless() bool { return mcp.IsStateless(f.version) }
+
+func (f flavour) client(url string) *mcp.Client {
+	return &mcp.Client{URL: url, ProtocolVersion: f.version}
+}
+
+func flavours() []flavour {
+	var fs []flavour
+	for _, m := range modes {
+		fs = append(fs, flavour{m.name + "/legacy", m.opts, mcp.LatestLegacyVersion})
+		if m.opts.Stateless {
+			fs = append(fs, flavour{m.name + "/2026", m.opts, mcp.Version20260728})
+		}
+	}
+	return fs
+}
+
+// cheap is a request every server of both eras answers (ping is gone from
+// 2026-07-28).
+func cheap() mcp.Request { return mcp.ToolsList("") }
+
 func startDemo(t *testing.T, opts demo.Options) *demo.Server {
 	t.Helper()
 	s, err := demo.Start(t.Context(), opts)
@@ -82,11 +112,14 @@ func rawPost(t *testing.T, url, session, body string) int {
 	return resp.StatusCode
 }
 
-// badTarget is a misbehaving target on 127.0.0.1: it completes the
-// handshake (sessions "s1", "s2", ...) and answers every other request with
-// reply. It stands in for broken servers, which the real demo server is not.
+// badTarget is a misbehaving target on 127.0.0.1 of the legacy era: it
+// answers the era probe with 400, completes the handshake (sessions "s1",
+// "s2", ...) and answers every other request with reply. It stands in for
+// broken servers, which the real demo server is not.
 type badTarget struct {
 	*httptest.Server
+	probes     atomic.Int64 // server/discover requests, answered as a legacy server does
+	failProbe  atomic.Bool  // answer server/discover with 503
 	handshakes atomic.Int64
 	deletes    atomic.Int64
 	failInit   atomic.Bool // answer initialize with 503
@@ -120,6 +153,13 @@ func startGatedTarget(t *testing.T, beforeInit func(n int64), reply replyFunc) *
 			return
 		}
 		switch msg.Method {
+		case "server/discover":
+			bt.probes.Add(1)
+			if bt.failProbe.Load() {
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			http.Error(w, "unknown method", http.StatusBadRequest)
 		case "initialize":
 			if bt.failInit.Load() {
 				http.Error(w, "unavailable", http.StatusServiceUnavailable)

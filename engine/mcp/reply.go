@@ -33,14 +33,15 @@ type message struct {
 // Errors: ErrProtocol (wrapped, with detail) for anything malformed,
 // ErrTooLarge past limit bytes (maxReply for calls), ErrNoResponse when a
 // stream ends first, or the reader's own error. bufs lends scratch
-// buffers; it may be nil.
-func readResponse(r io.Reader, contentType string, id, limit int64, bufs *buffers) (message, error) {
+// buffers; it may be nil. progress, if not nil, is incremented for every
+// notifications/progress read before the response.
+func readResponse(r io.Reader, contentType string, id, limit int64, bufs *buffers, progress *int) (message, error) {
 	r = &capReader{r: r, n: limit}
 	switch mediaType(contentType) {
 	case "application/json":
-		return readJSON(r, id, bufs)
+		return readJSON(r, id, bufs, progress)
 	case "text/event-stream":
-		return readSSE(r, id, limit, bufs)
+		return readSSE(r, id, limit, bufs, progress)
 	default:
 		return message{}, fmt.Errorf("%w: unexpected Content-Type %q", ErrProtocol, contentType)
 	}
@@ -54,7 +55,7 @@ func mediaType(contentType string) string {
 }
 
 // readJSON reads a whole application/json reply.
-func readJSON(r io.Reader, id int64, bufs *buffers) (message, error) {
+func readJSON(r io.Reader, id int64, bufs *buffers, progress *int) (message, error) {
 	bp := bufs.get()
 	defer bufs.put(bp)
 	b, err := readAll(r, (*bp)[:0])
@@ -62,7 +63,7 @@ func readJSON(r io.Reader, id int64, bufs *buffers) (message, error) {
 	if err != nil {
 		return message{}, err
 	}
-	m, ok, err := parseMessages(b, id)
+	m, ok, err := parseMessages(b, id, progress)
 	if err != nil {
 		return message{}, err
 	}
@@ -79,7 +80,7 @@ func readJSON(r io.Reader, id int64, bufs *buffers) (message, error) {
 // when the stream ends is dropped. Only events named "message" (or not
 // named) carry JSON-RPC messages; events with no data (priming events) are
 // skipped.
-func readSSE(r io.Reader, id, limit int64, bufs *buffers) (message, error) {
+func readSSE(r io.Reader, id, limit int64, bufs *buffers, progress *int) (message, error) {
 	lp, dp := bufs.get(), bufs.get()
 	defer bufs.put(lp)
 	defer bufs.put(dp)
@@ -95,7 +96,7 @@ func readSSE(r io.Reader, id, limit int64, bufs *buffers) (message, error) {
 		line := sc.Bytes()
 		if len(line) == 0 { // end of event
 			if isMessage && len(data) > 0 {
-				m, ok, err := parseMessages(data, id)
+				m, ok, err := parseMessages(data, id, progress)
 				if err != nil || ok {
 					return m, err
 				}
@@ -150,9 +151,10 @@ func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
 
 // parseMessages parses one JSON-RPC message or a batch of them and returns
 // the response to id, if there is one. Notifications and server requests
-// are skipped. An error response with a null id (the server could not read
+// are skipped; progress (if not nil) counts the notifications/progress
+// among them. An error response with a null id (the server could not read
 // the request's id) counts as the response. The error wraps ErrProtocol.
-func parseMessages(b []byte, id int64) (message, bool, error) {
+func parseMessages(b []byte, id int64, progress *int) (message, bool, error) {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	if len(b) > 0 && b[0] == '[' {
 		var batch []message
@@ -160,6 +162,7 @@ func parseMessages(b []byte, id int64) (message, bool, error) {
 			return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
 		}
 		for _, m := range batch {
+			countProgress(&m, progress)
 			if ok, err := m.answers(id); err != nil || ok {
 				return m, ok, err
 			}
@@ -170,8 +173,16 @@ func parseMessages(b []byte, id int64) (message, bool, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
+	countProgress(&m, progress)
 	ok, err := m.answers(id)
 	return m, ok, err
+}
+
+// countProgress adds one to *progress if m is a progress notification.
+func countProgress(m *message, progress *int) {
+	if progress != nil && m.Method == "notifications/progress" {
+		*progress++
+	}
 }
 
 // answers reports whether m is the response to the request numbered id.

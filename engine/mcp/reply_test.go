@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestReadResponse(t *testing.T) {
 		{"html", "text/html", `<p>`, "", ErrProtocol},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, maxReply, nil)
+			m, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, maxReply, nil, nil)
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) {
 					t.Fatalf("err = %v, want %v", err, tc.err)
@@ -50,7 +51,7 @@ func TestReadResponse(t *testing.T) {
 }
 
 func TestReadResponseError(t *testing.T) {
-	m, err := readResponse(strings.NewReader(`{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"no","data":{"x":1}}}`), "application/json", 7, maxReply, nil)
+	m, err := readResponse(strings.NewReader(`{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"no","data":{"x":1}}}`), "application/json", 7, maxReply, nil, nil)
 	if err != nil || m.Error == nil || m.Error.Code != -32601 || m.Error.Message != "no" || string(m.Error.Data) != `{"x":1}` {
 		t.Fatalf("%+v %v", m.Error, err)
 	}
@@ -67,7 +68,7 @@ func TestReadResponseTooLarge(t *testing.T) {
 		{"sse many lines", "text/event-stream", strings.Repeat(": "+line+"\n", 65)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, limit, nil)
+			_, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, limit, nil, nil)
 			if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrProtocol) {
 				t.Fatalf("err = %v", err)
 			}
@@ -76,7 +77,7 @@ func TestReadResponseTooLarge(t *testing.T) {
 }
 
 func TestReadResponseReaderError(t *testing.T) {
-	_, err := readResponse(io.MultiReader(strings.NewReader("data: x"), errReader{}), "text/event-stream", 7, maxReply, nil)
+	_, err := readResponse(io.MultiReader(strings.NewReader("data: x"), errReader{}), "text/event-stream", 7, maxReply, nil, nil)
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err = %v", err)
 	}
@@ -90,7 +91,7 @@ func TestBuffersAreReused(t *testing.T) {
 	var bufs buffers
 	body := "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"k\":\"v\"}}\n\n"
 	for range 3 {
-		m, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, &bufs)
+		m, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, &bufs, nil)
 		if err != nil || string(m.Result) != `{"k":"v"}` {
 			t.Fatalf("%s %v", m.Result, err)
 		}
@@ -98,21 +99,97 @@ func TestBuffersAreReused(t *testing.T) {
 }
 
 func TestAppendRequest(t *testing.T) {
+	meta := []byte(`"io.modelcontextprotocol/protocolVersion":"2026-07-28"`)
 	for _, tc := range []struct {
-		id     int64
-		method string
-		params string
-		want   string
+		id       int64
+		method   string
+		params   string
+		progress bool
+		meta     []byte // nil: sent as is (no template)
+		want     string
 	}{
-		{1, "ping", "", `{"jsonrpc":"2.0","id":1,"method":"ping"}`},
-		{-1, "notifications/initialized", "", `{"jsonrpc":"2.0","method":"notifications/initialized"}`},
-		{42, "tools/call", `{"name":"x"}`, `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"x"}}`},
-		{3, "we\"ird\n", "", `{"jsonrpc":"2.0","id":3,"method":"we\"ird\n"}`},
+		{1, "ping", "", false, nil, `{"jsonrpc":"2.0","id":1,"method":"ping"}`},
+		{-1, "notifications/initialized", "", false, nil, `{"jsonrpc":"2.0","method":"notifications/initialized"}`},
+		{42, "tools/call", `{"name":"x"}`, false, nil, `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"x"}}`},
+		{3, "we\"ird\n", "", false, nil, `{"jsonrpc":"2.0","id":3,"method":"we\"ird\n"}`},
+		{4, "ping", "", false, meta, `{"jsonrpc":"2.0","id":4,"method":"ping","params":{"_meta":{` + string(meta) + `}}}`},
+		{5, "ping", "", true, []byte{}, `{"jsonrpc":"2.0","id":5,"method":"ping","params":{"_meta":{"progressToken":5}}}`},
+		{6, "tools/call", `{"name":"x","arguments":{"a":1}}`, true, meta,
+			`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"_meta":{"progressToken":6,` + string(meta) + `},"arguments":{"a":1},"name":"x"}}`},
+		// The request's own _meta is kept, its progressToken wins, and the
+		// client-owned keys are the client's.
+		{7, "tools/list", `{"_meta":{"progressToken":"p","x.y/z":[1],"io.modelcontextprotocol/protocolVersion":"1999-01-01"},"cursor":"c"}`, true, meta,
+			`{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{"progressToken":"p","x.y/z":[1],` + string(meta) + `},"cursor":"c"}}`},
 	} {
-		got := appendRequest(nil, tc.id, tc.method, json.RawMessage(tc.params))
-		if string(got) != tc.want || !json.Valid(got) {
-			t.Errorf("got %s, want %s", got, tc.want)
+		r := Request{Method: tc.method, Params: json.RawMessage(tc.params), Progress: tc.progress}
+		var tmpl *template
+		if tc.meta != nil {
+			var err error
+			if tmpl, err = r.template(); err != nil {
+				t.Fatal(err)
+			}
 		}
+		got := appendRequest(nil, tc.id, &r, tmpl, tc.meta)
+		if string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		r    Request
+		name []string // the Mcp-Name value; nil: none
+	}{
+		{Ping(), nil},
+		{ToolsList("c"), nil},
+		{mustCall(t, "echo"), []string{"echo"}},
+		{mustCall(t, "héllo"), []string{"=?base64?aMOpbGxv?="}},
+		{mustCall(t, " padded "), []string{"=?base64?IHBhZGRlZCA=?="}},
+		{mustCall(t, "=?base64?literal?="), []string{"=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="}},
+		{ResourcesRead("demo://readme"), []string{"demo://readme"}},
+		{PromptsGet("greet", nil), []string{"greet"}},
+	} {
+		tmpl, err := tc.r.template()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tmpl != tc.r.t {
+			t.Errorf("%s: template rebuilt", tc.r.Method)
+		}
+		if !slices.Equal(tmpl.nameValue, tc.name) || tmpl.methodValue[0] != tc.r.Method {
+			t.Errorf("%s %s: name %q, want %q", tc.r.Method, tc.r.Params, tmpl.nameValue, tc.name)
+		}
+	}
+	// Editing a built request is noticed.
+	r := mustCall(t, "echo")
+	r.Params = json.RawMessage(`{"name":"other"}`)
+	if tmpl, err := r.template(); err != nil || tmpl == r.t || tmpl.nameValue[0] != "other" {
+		t.Errorf("edited request: %+v %v", tmpl, err)
+	}
+	for _, bad := range []string{`[]`, `null`, `"x"`, `{`, `{"_meta":1}`} {
+		if _, err := NewRequest("x", json.RawMessage(bad)); !errors.Is(err, ErrParams) {
+			t.Errorf("NewRequest(%s): %v", bad, err)
+		}
+	}
+}
+
+func mustCall(t *testing.T, name string) Request {
+	t.Helper()
+	r, err := CallTool(name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestProgressCount(t *testing.T) {
+	progress := `data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1}}` + "\n\n"
+	body := progress + ": c\n\n" + progress + `data: {"jsonrpc":"2.0","method":"notifications/message"}` + "\n\n" +
+		`data: {"jsonrpc":"2.0","id":7,"result":{}}` + "\n\n" + progress
+	n := 0
+	if _, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, nil, &n); err != nil || n != 2 {
+		t.Fatalf("%d progress notifications, err %v; want 2", n, err)
 	}
 }
 
@@ -126,7 +203,7 @@ func FuzzSSE(f *testing.F) {
 	f.Add([]byte("event: x\ndata: {}\n\nretry: 5\nid\n\n"))
 	f.Add([]byte("data: {\"id\":null,\"error\":{\"code\":-32700,\"message\":\"\"}}\n\n"))
 	f.Fuzz(func(t *testing.T, stream []byte) {
-		m, err := readResponse(bytes.NewReader(stream), "text/event-stream", 7, 4<<10, nil)
+		m, err := readResponse(bytes.NewReader(stream), "text/event-stream", 7, 4<<10, nil, nil)
 		checkMessage(t, m, err)
 	})
 }
@@ -140,7 +217,7 @@ func FuzzJSONRPC(f *testing.F) {
 	f.Add([]byte(`{"id":7.0,"result":1}`))
 	f.Add([]byte(`   `))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		m, err := readResponse(bytes.NewReader(body), "application/json", 7, 4<<10, nil)
+		m, err := readResponse(bytes.NewReader(body), "application/json", 7, 4<<10, nil, nil)
 		checkMessage(t, m, err)
 		if errors.Is(err, ErrNoResponse) {
 			t.Fatalf("a JSON body reported %v", err)

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -25,6 +26,19 @@ type Response struct {
 	// FirstByte is the time from sending the final request to its
 	// response headers; zero if none arrived.
 	FirstByte time.Duration
+	// Total is the time from sending the final request to reading its
+	// response: the end of a JSON body, or the SSE event that carries the
+	// response (the rest of the stream is not waited for). Zero if no
+	// response arrived; for an HTTP error status, the time to its headers.
+	Total time.Duration
+	// Progress counts the notifications/progress that arrived on the
+	// reply's SSE stream before the response (see Request.Progress).
+	Progress int
+	// Init is the time this call spent in a session handshake of its own:
+	// the lazy open of a session, a re-initialization, or the session of a
+	// pool with FreshSessions. Zero if none, and always in the 2026-07-28
+	// era, which has no handshake.
+	Init time.Duration
 	// Reinitialized reports that this call found its session forgotten
 	// and initialized it again before retrying. Calls that waited for
 	// another call's re-initialization report false.
@@ -57,4 +71,19 @@ func toolCallError(result json.RawMessage) error {
 		}
 	}
 	return ErrToolError
+}
+
+// inputRequired checks whether result is an InputRequiredResult of the
+// 2026-07-28 era (resultType "input_required": the server wants the
+// client to answer sampling, elicitation or roots requests and retry),
+// which a load client cannot complete. Results without the string cost a
+// scan only.
+func inputRequired(result json.RawMessage) bool {
+	if !bytes.Contains(result, []byte(`"input_required"`)) {
+		return false
+	}
+	var r struct {
+		ResultType string `json:"resultType"`
+	}
+	return json.Unmarshal(result, &r) == nil && r.ResultType == "input_required"
 }
