@@ -77,7 +77,7 @@ func TestHooksBuildAndCheck(t *testing.T) {
 		l.spec.Mix[0].Build = true
 		l.spec.Mix[1].Check = true
 		var built atomic.Int64
-		l.makeSender = func(RequestSpec) sender { built.Add(1); return okSender }
+		l.makeSender = func(RequestSpec) (sender, error) { built.Add(1); return okSender, nil }
 		r := runLoad(l, nil, okSender)
 		a, b := r.Requests[0], r.Requests[1]
 		if a.Count != 50 || a.Errors[outcome.ScriptError] != 25 || built.Load() != 25 {
@@ -103,7 +103,7 @@ func TestHookReturningNothingIsAScriptError(t *testing.T) {
 		l := testLoad(100, time.Second, 2, 100, 1)
 		l.spec.Hooks = h
 		l.spec.Mix[0].Build = true
-		l.makeSender = func(RequestSpec) sender { return okSender }
+		l.makeSender = func(RequestSpec) (sender, error) { return okSender, nil }
 		r := runLoad(l, nil)
 		if q := r.Requests[0]; q.Errors[outcome.ScriptError] != 50 || q.Count != 100 {
 			t.Errorf("%d requests, errors %v; want 100 with 50 script errors", q.Count, q.Errors)

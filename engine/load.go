@@ -42,7 +42,7 @@ type Load struct {
 	scheduled, dropped, unsent atomic.Int64
 	sent                       atomic.Int64 // requests handed to a sender
 	hookErrors                 atomic.Int64
-	makeSender                 func(RequestSpec) sender // for built requests
+	makeSender                 func(RequestSpec) (sender, error) // for built requests
 	queueMax                   atomic.Int64
 	lagMu                      sync.Mutex
 	lag                        *hdrhistogram.Histogram // how late requests started
@@ -175,7 +175,12 @@ func (l *Load) openSenders(ctx context.Context) []sender {
 	t := l.spec.Target
 	for _, e := range l.spec.Mix {
 		if e.Request.MCP != nil || e.Build { // a built request may be MCP
-			pool, err := mcp.NewPool(ctx, t.mcp, l.spec.Sessions)
+			pool, err := mcp.OpenPool(ctx, t.mcp, mcp.PoolOptions{
+				Sessions:      l.spec.Sessions,
+				SharedConns:   l.spec.SharedConns,
+				KeepSessions:  l.spec.KeepSessions,
+				FreshSessions: l.spec.FreshSessions,
+			})
 			if err != nil { // only for an invalid size, which Validate rules out
 				panic(fmt.Sprintf("engine: session pool: %v", err))
 			}
@@ -183,12 +188,17 @@ func (l *Load) openSenders(ctx context.Context) []sender {
 			break
 		}
 	}
-	l.makeSender = func(r RequestSpec) sender { return t.newSender(r, l.pool) }
+	l.makeSender = func(r RequestSpec) (sender, error) { return t.newSender(r, l.pool) }
 	senders := make([]sender, len(l.spec.Mix))
 	for i, e := range l.spec.Mix {
-		if !e.Build { // built requests get their sender per request
-			senders[i] = t.newSender(e.Request, l.pool)
+		if e.Build { // built requests get their sender per request
+			continue
 		}
+		s, err := t.newSender(e.Request, l.pool)
+		if err != nil { // the params were checked when the spec was made
+			panic(fmt.Sprintf("engine: mix[%d]: %v", i+1, err))
+		}
+		senders[i] = s
 	}
 	return senders
 }
@@ -320,24 +330,32 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 			l.stats[i].record(outcome.ScriptError, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
-		s = l.makeSender(spec)
+		if s, err = l.makeSender(spec); err != nil {
+			l.hookFailed(fmt.Errorf("mix[%d]: %w", i+1, err))
+			now := l.clock.Now()
+			l.stats[i].record(outcome.ScriptError, now.Sub(a.intended), 0, now.Sub(a.intended))
+			return
+		}
 	}
 	l.sent.Add(1)
 	sent := l.clock.Now()
 	rctx, cancel := context.WithTimeout(ctx, timeout)
-	k, reply := s.send(rctx, e.Check)
+	res := s.send(rctx, e.Check)
 	cancel()
-	if k == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
-		k = outcome.Timeout
+	if res.kind == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
+		res.kind = outcome.Timeout
 	}
 	done := l.clock.Now()
-	if e.Check && k == outcome.OK {
-		if err := l.check(ctx, w, i, reply, timeout); err != nil {
+	if e.Check && res.kind == outcome.OK {
+		if err := l.check(ctx, w, i, res.reply, timeout); err != nil {
 			l.hookFailed(err)
-			k = outcome.CheckFailed
+			res.kind = outcome.CheckFailed
 		}
 	}
-	l.stats[i].record(k, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+	l.stats[i].record(res.kind, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+	if res.firstByte > 0 || res.progress > 0 {
+		l.stats[i].recordMCP(res.firstByte, res.progress)
+	}
 }
 
 // build runs the script that makes mix entry i's request n.
@@ -499,7 +517,12 @@ func (l *Load) result() LoadResult {
 	}
 	if l.pool != nil {
 		st := l.pool.Stats()
-		r.Sessions = SessionResult{Opened: st.Opened, Reinitialized: st.Reinitialized, OpenFailures: st.OpenFailures, Init: st.InitLatency}
+		r.Sessions = SessionResult{
+			ProtocolVersion: st.ProtocolVersion,
+			Opened:          st.Opened, Reinitialized: st.Reinitialized, OpenFailures: st.OpenFailures,
+			Deleted: st.Deleted, DeleteFailures: st.DeleteFailures, LeftOpen: st.LeftOpen, CancelsSent: st.CancelsSent,
+			Init: st.InitLatency,
+		}
 	}
 	return r
 }

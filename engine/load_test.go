@@ -15,9 +15,9 @@ import (
 // fake and exact: it answers after whatever delay the test gives.
 type fakeSender func(ctx context.Context) outcome.Kind
 
-func (f fakeSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+func (f fakeSender) send(ctx context.Context, keep bool) sendResult {
 	k := f(ctx)
-	return k, Reply{Kind: k}
+	return sendResult{kind: k, reply: Reply{Kind: k}}
 }
 
 // sleepSender answers OK after d, or Canceled/Timeout when ctx ends first.

@@ -85,6 +85,11 @@ type RequestResult struct {
 	// Latency is from intended start to final byte (coordinated omission
 	// corrected); Service from the actual send; Wait is time queued.
 	Latency, Service, Wait *hdrhistogram.Histogram
+	// FirstByte is the time from send to the response's first byte (MCP
+	// requests; empty for others).
+	FirstByte *hdrhistogram.Histogram
+	// Progress counts MCP progress notifications seen before responses.
+	Progress int64
 }
 
 // Failures returns how many outcomes count against the error rate.
@@ -100,7 +105,13 @@ func (r RequestResult) Failures() int64 {
 
 // SessionResult describes a load's MCP session pool.
 type SessionResult struct {
-	Opened, Reinitialized, OpenFailures int64
+	// ProtocolVersion is the MCP revision the sessions spoke.
+	ProtocolVersion string
+	// Opened, Reinitialized and OpenFailures count handshakes; Deleted and
+	// DeleteFailures the DELETEs at the end; LeftOpen the sessions left on
+	// the server on purpose; CancelsSent the notifications/cancelled sent.
+	Opened, Reinitialized, OpenFailures            int64
+	Deleted, DeleteFailures, LeftOpen, CancelsSent int64
 	// Init holds the duration of every initialize handshake (µs); nil when
 	// the load opened no session.
 	Init *hdrhistogram.Histogram

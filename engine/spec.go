@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reslua/reslua/engine/mcp"
 )
 
 // Limits on one load, far above what one machine can do, to catch typos.
@@ -24,12 +26,13 @@ const (
 	DefaultWorkers         = 100
 	DefaultQueue           = 10000
 	DefaultSessions        = 4
-	DefaultProtocolVersion = "2025-06-18"
+	DefaultProtocolVersion = mcp.VersionAuto
 )
 
-// SupportedProtocolVersions are the MCP revisions the client speaks, oldest
-// first.
-var SupportedProtocolVersions = []string{"2025-03-26", "2025-06-18", "2025-11-25"}
+// SupportedProtocolVersions are the values TargetSpec.ProtocolVersion
+// takes: "auto" (detect the era once per target) or an MCP revision, which
+// pins it.
+var SupportedProtocolVersions = append([]string{mcp.VersionAuto}, mcp.Versions...)
 
 // TargetSpec describes a system under test: an MCP endpoint and the HTTP
 // origin it lives on.
@@ -42,8 +45,9 @@ type TargetSpec struct {
 	// Timeout bounds each request, from send to final byte. Zero means
 	// DefaultTimeout.
 	Timeout time.Duration
-	// ProtocolVersion is the MCP revision sent in initialize and in the
-	// MCP-Protocol-Version header. Zero means DefaultProtocolVersion.
+	// ProtocolVersion pins the MCP revision ("2025-06-18", "2026-07-28",
+	// ...) or, as "auto", has the era detected once per target. Zero
+	// means DefaultProtocolVersion ("auto").
 	ProtocolVersion string
 	// Headers are added to every request to the target. Nil means none.
 	Headers map[string]string
@@ -126,6 +130,16 @@ type LoadSpec struct {
 	// Sessions is the number of MCP sessions shared by the load's requests.
 	// Zero means DefaultSessions.
 	Sessions int
+	// SharedConns has the sessions share the target's keep-alive
+	// connections; the zero value gives each session a connection of its
+	// own, as that many real clients would have.
+	SharedConns bool
+	// KeepSessions leaves the sessions open on the server at the end (no
+	// DELETE), to test session leaks.
+	KeepSessions bool
+	// FreshSessions opens a session for every request and closes it after,
+	// to measure initialize cost under load; Sessions is then unused.
+	FreshSessions bool
 	// Mix is what each request sends, chosen by weight. At least one entry.
 	Mix []MixEntry
 	// Hooks builds the requests of mix entries with Build set and checks
@@ -189,6 +203,9 @@ type MCPRequest struct {
 	Params json.RawMessage
 	// Tool is the tool name of a tools/call, used to name the request.
 	Tool string
+	// Progress asks for progress notifications (a progressToken in _meta);
+	// the summary counts those that arrive.
+	Progress bool
 }
 
 // HTTPRequest is a plain HTTP request against the target's origin.
@@ -295,6 +312,9 @@ func (s LoadSpec) Validate() error {
 	if !s.Closed && peak > maxRate {
 		bad("stages: at most %d per second per load, got %g", maxRate, peak)
 	}
+	if s.FreshSessions && s.Sessions != 0 {
+		bad("sessions: fresh_sessions opens a session per request; leave sessions out")
+	}
 	if s.Sessions < 0 {
 		errs = append(errs, fmt.Errorf("sessions: must be > 0, got %d", s.Sessions))
 	}
@@ -317,8 +337,12 @@ func (s LoadSpec) Validate() error {
 		if (e.Request.MCP == nil) == (e.Request.HTTP == nil) {
 			errs = append(errs, fmt.Errorf("mix[%d]: expected exactly one MCP or HTTP request", i+1))
 		}
-		if e.Request.MCP != nil && e.Request.MCP.Method == "" {
+		if m := e.Request.MCP; m != nil && m.Method == "" {
 			errs = append(errs, fmt.Errorf("mix[%d]: MCP method required", i+1))
+		} else if m != nil {
+			if _, err := mcp.NewRequest(m.Method, m.Params); err != nil {
+				errs = append(errs, fmt.Errorf("mix[%d]: %v", i+1, err))
+			}
 		}
 		if h := e.Request.HTTP; h != nil && !strings.HasPrefix(h.Path, "/") {
 			errs = append(errs, fmt.Errorf("mix[%d]: HTTP path must start with /, got %q", i+1, h.Path))

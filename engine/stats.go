@@ -43,10 +43,14 @@ type requestStats struct {
 	latency *hdrhistogram.Histogram // from intended start
 	service *hdrhistogram.Histogram // from actual send
 	wait    *hdrhistogram.Histogram // in the queue, intended start to send
+	// MCP only: time to first byte of the response, and progress
+	// notifications seen before responses.
+	firstByte *hdrhistogram.Histogram
+	progress  int64
 }
 
 func newRequestStats(name string) *requestStats {
-	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram()}
+	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram(), firstByte: newHistogram()}
 }
 
 func (s *requestStats) record(k outcome.Kind, latency, service, wait time.Duration) {
@@ -61,6 +65,16 @@ func (s *requestStats) record(k outcome.Kind, latency, service, wait time.Durati
 	s.mu.Unlock()
 }
 
+// recordMCP records what an MCP response told beyond its outcome.
+func (s *requestStats) recordMCP(firstByte time.Duration, progress int) {
+	s.mu.Lock()
+	if firstByte > 0 {
+		recordDuration(s.firstByte, firstByte)
+	}
+	s.progress += int64(progress)
+	s.mu.Unlock()
+}
+
 func (s *requestStats) snapshot() RequestResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,12 +83,14 @@ func (s *requestStats) snapshot() RequestResult {
 		errs[k] = v
 	}
 	return RequestResult{
-		Name:    s.name,
-		Count:   s.count,
-		Errors:  errs,
-		Latency: hdrhistogram.Import(s.latency.Export()),
-		Service: hdrhistogram.Import(s.service.Export()),
-		Wait:    hdrhistogram.Import(s.wait.Export()),
+		Name:      s.name,
+		Count:     s.count,
+		Errors:    errs,
+		Latency:   hdrhistogram.Import(s.latency.Export()),
+		Service:   hdrhistogram.Import(s.service.Export()),
+		Wait:      hdrhistogram.Import(s.wait.Export()),
+		FirstByte: hdrhistogram.Import(s.firstByte.Export()),
+		Progress:  s.progress,
 	}
 }
 

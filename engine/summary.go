@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -92,10 +93,39 @@ func writeLoad(w io.Writer, l LoadResult) {
 	}
 	fmt.Fprintf(w, "  service time (from send): p50 %s  p99 %s\n",
 		formatMicros(total.Service.ValueAtQuantile(50)), formatMicros(total.Service.ValueAtQuantile(99)))
-	if s := l.Sessions; s.Init != nil {
-		fmt.Fprintf(w, "  sessions: %d opened, %d re-initialized, %d failed to open; initialize p50 %s  p99 %s\n",
-			s.Opened, s.Reinitialized, s.OpenFailures,
-			formatMicros(s.Init.ValueAtQuantile(50)), formatMicros(s.Init.ValueAtQuantile(99)))
+	firstByte := newHistogram()
+	var progress int64
+	for _, q := range l.Requests {
+		if q.FirstByte != nil {
+			firstByte.Merge(q.FirstByte)
+		}
+		progress += q.Progress
+	}
+	if firstByte.TotalCount() > 0 {
+		fmt.Fprintf(w, "  MCP time to first byte: p50 %s  p99 %s", formatMicros(firstByte.ValueAtQuantile(50)), formatMicros(firstByte.ValueAtQuantile(99)))
+		if progress > 0 {
+			fmt.Fprintf(w, "; %d progress notifications", progress)
+		}
+		fmt.Fprintln(w)
+	}
+	if s := l.Sessions; s.Init != nil && s.Opened+s.OpenFailures == 0 && mcp.IsStateless(s.ProtocolVersion) {
+		fmt.Fprintf(w, "  sessions: none (MCP %s has no sessions)\n", s.ProtocolVersion)
+	} else if s.Init != nil {
+		fmt.Fprintf(w, "  sessions (MCP %s): %d opened, %d re-initialized, %d failed to open, %d deleted",
+			s.ProtocolVersion, s.Opened, s.Reinitialized, s.OpenFailures, s.Deleted)
+		if s.LeftOpen > 0 {
+			fmt.Fprintf(w, ", %d left open", s.LeftOpen)
+		}
+		if s.DeleteFailures > 0 {
+			fmt.Fprintf(w, ", %d DELETEs failed", s.DeleteFailures)
+		}
+		if s.CancelsSent > 0 {
+			fmt.Fprintf(w, ", %d cancellations sent", s.CancelsSent)
+		}
+		if s.Init.TotalCount() > 0 {
+			fmt.Fprintf(w, "; initialize p50 %s  p99 %s", formatMicros(s.Init.ValueAtQuantile(50)), formatMicros(s.Init.ValueAtQuantile(99)))
+		}
+		fmt.Fprintln(w)
 	}
 	if l.Closed {
 		fmt.Fprintf(w, "  iterations: %d started; start lag p99 %s\n", l.Scheduled, formatMicros(l.Lag.ValueAtQuantile(99)))

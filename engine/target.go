@@ -73,7 +73,17 @@ func (t *Target) close() { t.transport.CloseIdleConnections() }
 // sender sends one kind of request and classifies what came back; with
 // keep set it also returns the reply for a check.
 type sender interface {
-	send(ctx context.Context, keep bool) (outcome.Kind, Reply)
+	send(ctx context.Context, keep bool) sendResult
+}
+
+// sendResult is what one send tells the load.
+type sendResult struct {
+	kind  outcome.Kind
+	reply Reply // set when asked to keep it
+	// firstByte is the time to the response's first byte; 0 when unknown.
+	firstByte time.Duration
+	// progress counts progress notifications before an MCP response.
+	progress int
 }
 
 // mcpSender sends a JSON-RPC request through a load's session pool.
@@ -82,12 +92,13 @@ type mcpSender struct {
 	req  mcp.Request
 }
 
-func (s mcpSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 	r := s.pool.Do(ctx, s.req)
-	if !keep {
-		return r.Kind, Reply{}
+	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
+	if keep {
+		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
 	}
-	return r.Kind, Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
+	return res
 }
 
 // httpSender sends a plain HTTP request to the target's origin.
@@ -99,9 +110,9 @@ type httpSender struct {
 	header http.Header
 }
 
-func (s httpSender) send(ctx context.Context, keep bool) (outcome.Kind, Reply) {
+func (s httpSender) send(ctx context.Context, keep bool) sendResult {
 	k, status, body := s.do(ctx, keep)
-	return k, Reply{Kind: k, Status: status, Body: body}
+	return sendResult{kind: k, reply: Reply{Kind: k, Status: status, Body: body}}
 }
 
 func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byte) {
@@ -139,9 +150,14 @@ func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byt
 
 // newSender builds the sender for r against t; pool is nil when the mix has
 // no MCP request (nor a built one, which may be MCP).
-func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) sender {
+func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 	if r.MCP != nil {
-		return mcpSender{pool: pool, req: mcp.Request{Method: r.MCP.Method, Params: r.MCP.Params}}
+		req, err := mcp.NewRequest(r.MCP.Method, r.MCP.Params)
+		if err != nil {
+			return nil, err
+		}
+		req.Progress = r.MCP.Progress
+		return mcpSender{pool: pool, req: req}, nil
 	}
 	m := r.HTTP.Method
 	if m == "" {
@@ -151,5 +167,5 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) sender {
 	for k, v := range t.spec.Headers {
 		h.Set(k, v)
 	}
-	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: h}
+	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: h}, nil
 }
