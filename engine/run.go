@@ -167,7 +167,8 @@ func (r *Run) StartDemo(ctx context.Context, spec DemoSpec) (string, error) {
 	if r.cfg.DryRun {
 		return "http://127.0.0.1:0/mcp", nil
 	}
-	s, err := demo.Start(ctx, demo.Options{Name: spec.Name, Version: spec.Version, Stateless: spec.Stateless, JSON: spec.JSON})
+	s, err := demo.Start(ctx, demo.Options{Name: spec.Name, Version: spec.Version, Stateless: spec.Stateless, JSON: spec.JSON,
+		ProtocolVersions: spec.ProtocolVersions})
 	if err != nil {
 		return "", fmt.Errorf("%w: demo server %q: %w", ErrRuntime, spec.Name, err)
 	}

@@ -84,6 +84,10 @@ type DemoSpec struct {
 	Stateless bool
 	// JSON replies with application/json bodies instead of SSE streams.
 	JSON bool
+	// ProtocolVersions limits the MCP revisions the server accepts, e.g.
+	// {"2025-06-18"} for a legacy-only server. Nil means every revision the
+	// SDK serves (2026-07-28 only when Stateless).
+	ProtocolVersions []string
 }
 
 // LoadSpec describes one load: requests from Mix sent to Target, either
