@@ -155,6 +155,9 @@ func (r *Run) logf(format string, args ...any) {
 // MCP endpoint URL. The server lives until Finish. In a dry run it returns
 // a placeholder URL on port 0.
 func (r *Run) StartDemo(ctx context.Context, spec DemoSpec) (string, error) {
+	if err := spec.Validate(); err != nil {
+		return "", err
+	}
 	if spec.Name == "" {
 		spec.Name = "demo"
 	}

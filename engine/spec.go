@@ -90,6 +90,17 @@ type DemoSpec struct {
 	ProtocolVersions []string
 }
 
+// Validate returns every problem with s, each naming its field.
+func (s DemoSpec) Validate() error {
+	var errs []error
+	for i, v := range s.ProtocolVersions {
+		if !contains(mcp.Versions, v) {
+			errs = append(errs, fmt.Errorf("protocol_versions[%d]: expected one of %s, got %q", i+1, strings.Join(mcp.Versions, ", "), v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // LoadSpec describes one load: requests from Mix sent to Target, either
 // open-model (arrivals at a rate, whatever the target does) or closed-model
 // (virtual users that each send their next request when the last is done).
