@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -21,6 +22,7 @@ type binder struct {
 	L      *lua.LState
 	run    *engine.Run
 	ctx    context.Context
+	log    io.Writer // print's destination, locked; nil: discarded
 	// check collects verb problems in errs and lets the script go on;
 	// otherwise the first problem raises a Lua error.
 	check bool
@@ -32,6 +34,10 @@ type binder struct {
 	verbs *lua.LTable // what require("reslua") returns
 	// Metatables of the DSL's userdata.
 	targetType, requestType, trafficType *lua.LTable
+	reqs                                 *requests // the request builders
+	// library names the values the sandbox offers (string.format,
+	// mcp.call), which hooks capture by name instead of copying.
+	library map[lua.LValue]string
 
 	modules map[string]lua.LValue // require's cache, by module name
 	loading map[string]bool       // modules being loaded, to catch cycles
@@ -48,11 +54,13 @@ func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *bin
 		modules: map[string]lua.LValue{}, loading: map[string]bool{},
 		invalidLoads: map[string]bool{}, invalidRequests: map[string]bool{},
 	}
-	log := s.opts.Log
-	if check {
+	var log io.Writer
+	if s.opts.Log != nil && !check {
 		// A check is a dry run: what the script prints shows in the real
-		// run that follows, once.
-		log = nil
+		// run that follows, once. The scenario and its hooks' workers
+		// print through one lock.
+		b.log = &lockedWriter{w: s.opts.Log}
+		log = b.log
 	}
 	b.L = newSandbox(ctx, log)
 	b.install()

@@ -76,7 +76,7 @@ func TestDecoderMessages(t *testing.T) {
 			[]string{`scenario.lua:2: load: mix[1]: unknown key "nmae" (did you mean "name"?)`,
 				`scenario.lua:2: load: mix[2]: request: required`,
 				`scenario.lua:2: load: mix[3]: weight: expected a whole number, got string "x"`,
-				`scenario.lua:2: load: mix[3]: request: expected a request such as mcp.tools_list() or http.get("/health"), got string "y"`,
+				`scenario.lua:2: load: mix[3]: request: expected a request such as mcp.tools_list() or http.get("/health"), or a function that returns one, got string "y"`,
 				`scenario.lua:2: load: mix[4]: unexpected number 3 at position 3; settings are written with a key, as in name = ...`}},
 		{"bad weight",
 			`load { target = t, rate = 1, duration = "1s", mix = { { 0, mcp.ping() }, { -2, mcp.ping() } } }`,

@@ -9,12 +9,18 @@ import (
 // newEnv returns the script's read-only env table: reading env.NAME gives
 // vars[NAME] or nil, pairs(env) walks the variables in name order, and
 // assigning to it is reported (through b) as "env is read-only".
+func (b *binder) newEnv(vars map[string]string) *lua.LTable {
+	return newEnvTable(b.L, vars, func(L *lua.LState, msg string) { b.report(L, msg) })
+}
+
+// newEnvTable returns a read-only env table in L holding vars; an
+// assignment calls refuse with the message to report (a hook's env
+// raises it).
 //
 // The table itself stays empty; a metatable serves the reads, so that no
 // assignment can slip past __newindex.
-func (b *binder) newEnv(vars map[string]string) *lua.LTable {
-	L := b.L
-	data := L.NewTable()
+func newEnvTable(L *lua.LState, vars map[string]string, refuse func(L *lua.LState, msg string)) *lua.LTable {
+	data := L.CreateTable(0, len(vars))
 	names := make([]string, 0, len(vars))
 	for k := range vars {
 		names = append(names, k)
@@ -23,12 +29,12 @@ func (b *binder) newEnv(vars map[string]string) *lua.LTable {
 	for _, k := range names {
 		data.RawSetString(k, lua.LString(vars[k]))
 	}
-	env := L.NewTable()
-	mt := L.NewTable()
+	env := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 4)
 	mt.RawSetString("__index", data)
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
 		key := L.Get(2)
-		b.report(L, "env is read-only: cannot set "+describeKey(key)+"; pass values with -e KEY=VALUE")
+		refuse(L, "env is read-only: cannot set "+describeKey(key)+"; pass values with -e KEY=VALUE")
 		return 0
 	}))
 	mt.RawSetString("__pairs", L.NewFunction(func(L *lua.LState) int {

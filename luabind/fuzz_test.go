@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,5 +49,21 @@ func FuzzCheck(f *testing.F) {
 			return
 		}
 		s.Check(context.Background())
+	})
+}
+
+// FuzzJSONString: the direct encoder escapes strings as encoding/json does.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "<&>", "\u2028\u2029", "\xff\xfe", "tab\t\"q\"\\", "\x00\x1f\x7f", "日本"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
 	})
 }

@@ -22,7 +22,7 @@ func newScript(t *testing.T, src string, opts Options) *Script {
 	return s
 }
 
-func writeFile(t *testing.T, name, src string) {
+func writeFile(t testing.TB, name, src string) {
 	t.Helper()
 	if i := strings.LastIndex(name, "/"); i > 0 {
 		if err := os.MkdirAll(name[:i], 0o755); err != nil {

@@ -2,6 +2,8 @@ package luabind
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -101,4 +103,69 @@ load { target = t, rate = 1, duration = "1s", mix = {
 	if h := mix[5].Request; h.DisplayName() != "order" || h.HTTP.Method != "POST" || string(h.HTTP.Body) != `{"id":1}` {
 		t.Errorf("http.post = %+v %+v", h, h.HTTP)
 	}
+}
+
+// TestJSONEncoderMatchesEncodeJSON: the direct encoder writes what
+// encodeJSON (json.Marshal of Go values) writes, byte for byte, for
+// strings with every kind of escape, numbers of every form, and tables
+// built every way gopher-lua stores them.
+func TestJSONEncoderMatchesEncodeJSON(t *testing.T) {
+	L := newSandbox(context.Background(), nil)
+	defer L.Close()
+	exprs := []string{
+		`{}`, `{ 1, 2, 3 }`, `{ a = 1, b = { 1, { c = "d" } } }`,
+		`"<a href=\"x\">&amp;</a>"`, `"tab\tnl\ncr\rbs\\q\"bell\7nul\0ff\12bsp\8"`,
+		`"\226\128\168 and \226\128\169"`, `"bad \255\254 utf8 \192"`, `"é ü 日本 🎉"`,
+		`{ 0.1, -0.5, 1e21, 1e20, 1e-7, 1e-6, 123456.789, -0, 2^53, 2^53 + 2, -2^60, 5e-324, 1.7976931348623157e308 }`,
+		`(function() local t = {} t[2] = "b" t[1] = "a" return t end)()`,
+		`(function() local t = { 1, 2, 3 } t[3] = nil return t end)()`,
+		`(function() local t = { a = 1, b = 2 } t.a = nil return t end)()`,
+		`{ [1] = "x", [2] = "y" }`, `{ ["a b"] = { ["c\"d"] = true, e = false } }`,
+		`{ z = 1, y = 2, x = 3, w = { 3, 2, 1 }, [""] = "empty key" }`,
+	}
+	const awkward = "\x00\x01\x1f a<>&\"\\\x7f\xc3\xa9\xe2\x80\xa8\xff"
+	for i := range 300 { // pseudo-random strings of awkward bytes, as Lua literals
+		var lit strings.Builder
+		lit.WriteByte('"')
+		for j := range i % 23 {
+			fmt.Fprintf(&lit, "\\%03d", awkward[(i*7+j*13)%len(awkward)])
+		}
+		lit.WriteByte('"')
+		exprs = append(exprs, lit.String())
+	}
+	var enc jsonEncoder
+	for _, expr := range exprs {
+		v := luaValue(t, L, expr)
+		want, err := encodeJSON(v, "v")
+		if err != nil {
+			t.Errorf("%s: encodeJSON: %v", expr, err)
+			continue
+		}
+		got, err := enc.appendJSON(nil, v, "v")
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: got %s, %v; want %s", expr, got, err, want)
+		}
+		if fast, ok := enc.append(nil, v, 0); ok && string(fast) != string(want) {
+			t.Errorf("%s: fast path %s, want %s", expr, fast, want)
+		}
+	}
+	if len(enc.keys) != 0 {
+		t.Errorf("scratch keys left behind: %q", enc.keys)
+	}
+}
+
+func TestJSONModule(t *testing.T) {
+	mustCheck(t, `
+local s = json.encode({ b = { 1, 2 }, a = "x" })
+assert(s == '{"a":"x","b":[1,2]}', s)
+local v = json.decode('{"a": [1, 2.5, "x", true, null, {"b": {}}], "n": null}')
+assert(v.a[1] == 1 and v.a[2] == 2.5 and v.a[3] == "x" and v.a[4] == true and v.a[5] == nil)
+assert(type(v.a[6].b) == "table" and v.n == nil)
+assert(json.decode("3") == 3 and json.decode('"s"') == "s")
+local ok, err = pcall(json.decode, "{")
+assert(not ok and err:find("json.decode: invalid JSON", 1, true), err)
+ok, err = pcall(json.encode, { f = print })
+assert(not ok and err:find("json.encode: value.f: functions cannot be sent as JSON", 1, true), err)
+assert(require("reslua").json == json)
+`, Options{})
 }

@@ -60,14 +60,19 @@ func (b *binder) load(L *lua.LState) int {
 	spec.Workers = f.integer("workers", optional)
 	spec.Queue = f.integer("queue", optional)
 	spec.Sessions = f.integer("sessions", optional)
-	spec.Mix = b.mix(f, f.get("mix", required))
+	mix, fns := b.mix(f, f.get("mix", required))
+	spec.Mix = mix
 	f.done()
+	h, hookProbs := b.loadHooks(f.ctx, spec.Mix, fns)
+	if h != nil {
+		spec.Hooks = h
+	}
 
 	tr := &traffic{name: spec.Name}
 	if tr.name == "" && tg != nil {
 		tr.name = tg.spec.Name
 	}
-	probs := f.validate(spec.Validate())
+	probs := append(f.validate(spec.Validate()), hookProbs...)
 	// f.bad without problems means a placeholder target or request, whose
 	// problems were reported where it was made: the load stays a
 	// placeholder too, silently.
@@ -122,17 +127,19 @@ func stages(f *fields) []engine.Stage {
 	return out
 }
 
-// mix decodes a load's mix: a list of { weight, request, name = ... }
-// entries. Every entry gets a place in the result, even a bad one, so that
-// the engine's "mix[i]" messages keep their indices.
-func (b *binder) mix(f *fields, v lua.LValue) []engine.MixEntry {
+// mix decodes a load's mix: a list of { weight, request, name = ...,
+// check = function(reply) ... end } entries, where the request may be a
+// Lua function that builds it per request. Every entry gets a place in the
+// result, even a bad one, so that the engine's "mix[i]" messages keep
+// their indices; so do the hook functions found, in fns.
+func (b *binder) mix(f *fields, v lua.LValue) (entries []engine.MixEntry, fns []hookFuncs) {
 	if v == lua.LNil {
-		return nil
+		return nil, nil
 	}
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		f.fail("mix", "expected a list of { weight, request } entries, got %s", describe(v))
-		return nil
+		return nil, nil
 	}
 	n := t.Len()
 	for _, p := range sortedPairs(t) {
@@ -142,24 +149,42 @@ func (b *binder) mix(f *fields, v lua.LValue) []engine.MixEntry {
 		f.fail("mix", "unexpected %s; a mix is a list of { weight, request } entries such as { 10, mcp.ping() }",
 			keyed(p))
 	}
-	entries := make([]engine.MixEntry, n)
+	entries = make([]engine.MixEntry, n)
+	fns = make([]hookFuncs, n)
 	for i := 1; i <= n; i++ {
 		ctx := f.ctx + ": mix[" + strconv.Itoa(i) + "]"
 		ef := newFields(t.RawGetInt(i), ctx, "{ weight, request } such as { 10, mcp.ping() }")
 		e := &entries[i-1]
 		e.Weight = ef.toInt("weight", ef.index(1, "weight", required))
 		if rv := ef.index(2, "request", required); rv != lua.LNil {
-			if r, ok := unwrap[*request](rv); !ok {
-				ef.fail("request", "expected a request such as mcp.tools_list() or http.get(\"/health\"), got %s", describe(rv))
-			} else {
+			if r, ok := unwrap[*request](rv); ok {
 				e.Request = r.spec
 				if r.invalid {
 					ef.markBad("request")
 				}
+			} else if fn, ok := rv.(*lua.LFunction); ok && !fn.IsG {
+				e.Build = true
+				fns[i-1].build = fn
+			} else if name, ok := b.library[rv]; ok && rv.Type() == lua.LTFunction {
+				ef.fail("request", "expected a request, got the function %s itself; call it, as in %s(...)", name, name)
+			} else {
+				ef.fail("request", "expected a request such as mcp.tools_list() or http.get(\"/health\"), or a function that returns one, got %s", describe(rv))
 			}
 		}
 		if name := ef.str("name", optional); name != "" {
 			e.Request.Name = name
+		}
+		switch cv := ef.get("check", optional).(type) {
+		case *lua.LNilType:
+		case *lua.LFunction:
+			if cv.IsG {
+				ef.fail("check", "expected a Lua function such as function(reply) return reply.status == 200 end, got a Go function")
+			} else {
+				e.Check = true
+				fns[i-1].check = cv
+			}
+		default:
+			ef.fail("check", "expected a function such as function(reply) return reply.status == 200 end, got %s", describe(cv))
 		}
 		ef.done()
 		f.problems = append(f.problems, ef.problems...)
@@ -167,7 +192,28 @@ func (b *binder) mix(f *fields, v lua.LValue) []engine.MixEntry {
 			f.markBad("mix[" + strconv.Itoa(i) + "]")
 		}
 	}
-	return entries
+	return entries, fns
+}
+
+// loadHooks makes the hooks of a load whose mix has Lua functions (fns):
+// it freezes what they capture and, in check mode, runs each builder once.
+// It returns nil hooks when the mix has none, and the problems found.
+func (b *binder) loadHooks(ctx string, mix []engine.MixEntry, fns []hookFuncs) (*hooks, []string) {
+	found := false
+	for _, fn := range fns {
+		found = found || fn.build != nil || fn.check != nil
+	}
+	if !found {
+		return nil, nil
+	}
+	h, probs := b.newHooks(mix, fns)
+	if len(probs) == 0 && b.check {
+		probs = h.trial(b.ctx)
+	}
+	for i, p := range probs {
+		probs[i] = ctx + ": " + p
+	}
+	return h, probs
 }
 
 // keyed describes a table entry for a message: `key "x"` or `value 5 at

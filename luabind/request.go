@@ -27,6 +27,29 @@ var requestMethods = map[string]lua.LGFunction{
 	},
 }
 
+// requests makes the request builders (mcp.* and http.*) of one Lua state:
+// the scenario's, where a problem is reported through the binder (collected
+// in check mode), or a hook worker's, where it raises a Lua error. Its
+// JSON encoder's scratch space is the state's, so a requests is used by
+// its state's goroutine only.
+type requests struct {
+	typ    *lua.LTable // the metatable of request userdata
+	report func(L *lua.LState, msgs ...string)
+	enc    jsonEncoder
+}
+
+// functions returns the builders by their names in the DSL, "mcp.call".
+func (rs *requests) functions() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"mcp.tools_list": rs.mcpToolsList,
+		"mcp.call":       rs.mcpCall,
+		"mcp.ping":       rs.mcpPing,
+		"mcp.request":    rs.mcpRequest,
+		"http.get":       rs.httpGet,
+		"http.post":      rs.httpPost,
+	}
+}
+
 // builder reads the arguments of one request builder, collecting problems.
 type builder struct {
 	L        *lua.LState
@@ -52,88 +75,102 @@ func (c *builder) str(i int, what string) string {
 	return string(s)
 }
 
-// json encodes an optional table argument; nil when absent. object
-// requires a table with names as keys (or an empty one).
-func (c *builder) json(i int, what, example string, object bool) json.RawMessage {
+// json appends the JSON encoding of an optional table argument to dst and
+// reports whether there was one. object requires a table with names as
+// keys (or an empty one).
+func (c *builder) json(enc *jsonEncoder, dst []byte, i int, what, example string, object bool) ([]byte, bool) {
 	v := c.L.Get(i)
 	if v == lua.LNil {
-		return nil
+		return dst, false
 	}
 	if _, ok := v.(*lua.LTable); !ok {
 		c.problems = append(c.problems, fmt.Sprintf("%s: %s: expected a table such as %s, got %s", c.name, what, example, describe(v)))
-		return nil
+		return dst, false
 	}
-	raw, err := encodeJSON(v, what)
+	start := len(dst)
+	out, err := enc.appendJSON(dst, v, what)
 	if err != nil {
 		c.problems = append(c.problems, c.name+": "+err.Error())
-		return nil
+		return dst, false
 	}
-	if object && raw[0] != '{' {
+	if object && out[start] != '{' {
 		c.problems = append(c.problems, fmt.Sprintf("%s: %s: expected named values such as %s, got a list", c.name, what, example))
-		return nil
+		return dst, false
 	}
-	return raw
+	return out, true
 }
 
-// finish reports the builder's problems through b and returns the request
-// as userdata, a placeholder marked invalid when there were problems (in
+// finish reports the builder's problems and returns the request as
+// userdata, a placeholder marked invalid when there were problems (in
 // check mode; otherwise report has raised).
-func (c *builder) finish(b *binder, spec engine.RequestSpec) int {
-	r := &request{spec: spec}
+func (rs *requests) finish(c *builder, r *request) int {
 	if len(c.problems) > 0 {
 		r.invalid = true
-		b.report(c.L, c.problems...)
+		rs.report(c.L, c.problems...)
 	}
-	c.L.Push(wrap(c.L, r, b.requestType))
+	ud := c.L.NewUserData()
+	ud.Value = r
+	ud.Metatable = rs.typ
+	c.L.Push(ud)
 	return 1
 }
 
-func mcpSpec(method, tool string, params json.RawMessage) engine.RequestSpec {
-	return engine.RequestSpec{MCP: &engine.MCPRequest{Method: method, Tool: tool, Params: params}}
+// mcpRequest is a request userdata's value for an MCP request, allocated
+// in one piece.
+type mcpRequest struct {
+	request
+	mcp engine.MCPRequest
+}
+
+func newMCP(method, tool string, params json.RawMessage) *request {
+	m := &mcpRequest{mcp: engine.MCPRequest{Method: method, Tool: tool, Params: params}}
+	m.spec.MCP = &m.mcp
+	return &m.request
 }
 
 // mcpToolsList implements mcp.tools_list().
-func (b *binder) mcpToolsList(L *lua.LState) int {
+func (rs *requests) mcpToolsList(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.tools_list"}
 	c.arity(0, "no arguments")
-	return c.finish(b, mcpSpec("tools/list", "", nil))
+	return rs.finish(c, newMCP("tools/list", "", nil))
 }
 
 // mcpPing implements mcp.ping().
-func (b *binder) mcpPing(L *lua.LState) int {
+func (rs *requests) mcpPing(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.ping"}
 	c.arity(0, "no arguments")
-	return c.finish(b, mcpSpec("ping", "", nil))
+	return rs.finish(c, newMCP("ping", "", nil))
 }
 
 // mcpCall implements mcp.call(tool, args): a tools/call whose params are
 // {"name": tool, "arguments": args}; args nil or {} sends {}.
-func (b *binder) mcpCall(L *lua.LState) int {
+func (rs *requests) mcpCall(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.call"}
 	c.arity(2, `a tool name and a table of arguments, as in mcp.call("echo", { message = "hi" })`)
 	tool := c.str(1, "tool")
-	args := c.json(2, "args", `{ message = "hi" }`, true)
-	if args == nil {
-		args = json.RawMessage("{}")
+	params := make([]byte, 0, 64+2*len(tool))
+	params = append(params, `{"name":`...)
+	params = appendJSONString(params, tool)
+	params = append(params, `,"arguments":`...)
+	params, ok := c.json(&rs.enc, params, 2, "args", `{ message = "hi" }`, true)
+	if !ok {
+		params = append(params, "{}"...)
 	}
-	params, err := json.Marshal(struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	}{tool, args})
-	if err != nil { // cannot happen: args is valid JSON
-		c.problems = append(c.problems, "mcp.call: "+err.Error())
-	}
-	return c.finish(b, mcpSpec("tools/call", tool, params))
+	params = append(params, '}')
+	return rs.finish(c, newMCP("tools/call", tool, params))
 }
 
 // mcpRequest implements mcp.request(method, params): any JSON-RPC method,
 // params a table (nil sends none, {} sends {}). A tools/call names its
 // tool from params.name.
-func (b *binder) mcpRequest(L *lua.LState) int {
+func (rs *requests) mcpRequest(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.request"}
 	c.arity(2, `a method and a table of params, as in mcp.request("resources/list", {})`)
 	method := c.str(1, "method")
-	params := c.json(2, "params", `{ uri = "file:///a" }`, false)
+	var params json.RawMessage
+	if raw, ok := c.json(&rs.enc, nil, 2, "params", `{ uri = "file:///a" }`, false); ok {
+		params = raw
+	}
 	tool := ""
 	if method == "tools/call" {
 		if t, ok := L.Get(2).(*lua.LTable); ok {
@@ -142,20 +179,20 @@ func (b *binder) mcpRequest(L *lua.LState) int {
 			}
 		}
 	}
-	return c.finish(b, mcpSpec(method, tool, params))
+	return rs.finish(c, newMCP(method, tool, params))
 }
 
 // httpGet implements http.get(path).
-func (b *binder) httpGet(L *lua.LState) int {
+func (rs *requests) httpGet(L *lua.LState) int {
 	c := &builder{L: L, name: "http.get"}
 	c.arity(1, `a path, as in http.get("/health")`)
 	path := c.str(1, "path")
-	return c.finish(b, engine.RequestSpec{HTTP: &engine.HTTPRequest{Method: "GET", Path: path}})
+	return rs.finish(c, &request{spec: engine.RequestSpec{HTTP: &engine.HTTPRequest{Method: "GET", Path: path}}})
 }
 
 // httpPost implements http.post(path, body); body is a string sent as is,
 // nil for none.
-func (b *binder) httpPost(L *lua.LState) int {
+func (rs *requests) httpPost(L *lua.LState) int {
 	c := &builder{L: L, name: "http.post"}
 	c.arity(2, `a path and a body string, as in http.post("/orders", '{"id": 1}')`)
 	path := c.str(1, "path")
@@ -167,5 +204,5 @@ func (b *binder) httpPost(L *lua.LState) int {
 	default:
 		c.problems = append(c.problems, fmt.Sprintf("http.post: body: expected a string, got %s", describe(v)))
 	}
-	return c.finish(b, engine.RequestSpec{HTTP: &engine.HTTPRequest{Method: "POST", Path: path, Body: body}})
+	return rs.finish(c, &request{spec: engine.RequestSpec{HTTP: &engine.HTTPRequest{Method: "POST", Path: path, Body: body}}})
 }

@@ -25,10 +25,17 @@ var removedGlobals = []string{
 // to log (nil: discarded) and a cancelled ctx stops the script at its next
 // instruction. require is added by the binder, not here.
 func newSandbox(ctx context.Context, log io.Writer) *lua.LState {
+	return newSandboxWith(ctx, log, lua.Options{})
+}
+
+// newSandboxWith is newSandbox with the state's stack sizes from opts
+// (zero: gopher-lua's defaults).
+func newSandboxWith(ctx context.Context, log io.Writer, opts lua.Options) *lua.LState {
 	if log == nil {
 		log = io.Discard
 	}
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	opts.SkipOpenLibs = true
+	L := lua.NewState(opts)
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction

@@ -150,3 +150,24 @@ return {
 		})
 	}
 }
+
+// TestKeyedCallInTableConstructor: { 1, f(), key = g() } holds g()'s value
+// under key only (gopher-lua's compiler also appends it to the list part;
+// compile works around that), while a trailing positional call still
+// spreads its values.
+func TestKeyedCallInTableConstructor(t *testing.T) {
+	mustCheck(t, `
+local function two() return "a", "b" end
+local t = { 1, two(), check = two() }
+assert(#t == 2 and t[2] == "a" and t[3] == nil and t.check == "a", "keyed call: #t = " .. #t)
+local function va(...) return { k = ... } end
+local v = va("x", "y")
+assert(v.k == "x" and v[1] == nil, "keyed vararg")
+local u = { 1, two() }
+assert(#u == 3 and u[3] == "b", "trailing positional call")
+local w = { two(), k = 1, two() }
+assert(#w == 3 and w[1] == "a" and w[3] == "b", "positional call after a key")
+local n = { inner = { 1, key = two() } }
+assert(#n.inner == 1, "nested")
+`, Options{})
+}

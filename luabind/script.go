@@ -161,6 +161,7 @@ func compile(path string, src []byte) (*lua.FunctionProto, error) {
 		}
 		return nil, &Error{Pos: path, Msg: err.Error()}
 	}
+	fixKeyedCalls(chunk)
 	proto, err := lua.Compile(chunk, path)
 	if err != nil {
 		var cerr *lua.CompileError

@@ -23,7 +23,7 @@ type object interface {
 // read through __index, tostring shows the object, and getmetatable gets
 // a string instead of the table.
 func newType(L *lua.LState, kind string, methods map[string]lua.LGFunction) *lua.LTable {
-	mt := L.NewTable()
+	mt := L.CreateTable(0, 4)
 	fns := map[string]lua.LValue{}
 	names := make([]string, 0, len(methods))
 	for name, fn := range methods {
