@@ -208,10 +208,11 @@ func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
 	queue := make(chan arrival, l.spec.Queue)
 	var wg sync.WaitGroup
 	for range l.spec.Workers {
+		w := l.newWorker() // before the clock starts: a script state is not free
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.work(ctx, stopCtx, queue, senders)
+			l.work(ctx, stopCtx, queue, senders, w)
 		}()
 	}
 	l.mu.Lock()
@@ -267,8 +268,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 
 // work sends queued arrivals until the queue is closed. After a stop,
 // arrivals still queued are counted as unsent rather than sent.
-func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders []sender) {
-	w := &worker{}
+func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders []sender, w *worker) {
 	defer w.close()
 	for a := range queue {
 		if stopCtx.Err() != nil {
@@ -290,6 +290,16 @@ func (w *worker) close() {
 	if w.hooks != nil {
 		w.hooks.Close()
 	}
+}
+
+// newWorker returns a worker with its script hooks made, if the load has
+// any, so that making them costs no request its latency.
+func (l *Load) newWorker() *worker {
+	w := &worker{}
+	if l.spec.Hooks != nil {
+		l.scriptHooks(w)
+	}
+	return w
 }
 
 // scriptHooks returns the worker's hooks, making them on first use.
@@ -438,7 +448,7 @@ func lifetimes(steps []step) []lifetime {
 // request plus the think time, so a generator that wakes it late shows as
 // latency.
 func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender) {
-	w := &worker{}
+	w := l.newWorker()
 	defer w.close()
 	next := l.clock.Now()
 	for next.Before(stop) {
