@@ -35,6 +35,11 @@ func (b *binder) demoMCP(L *lua.LState) int {
 		Stateless: f.boolean("stateless", optional),
 		JSON:      f.boolean("json", optional),
 	}
+	if t := f.table("protocol_versions", optional); t != nil {
+		for i := 1; i <= t.Len(); i++ {
+			spec.ProtocolVersions = append(spec.ProtocolVersions, f.toString("protocol_versions", t.RawGetInt(i)))
+		}
+	}
 	f.done()
 	if !f.ok() {
 		b.report(L, f.problems...)

@@ -60,6 +60,9 @@ func (b *binder) load(L *lua.LState) int {
 	spec.Workers = f.integer("workers", optional)
 	spec.Queue = f.integer("queue", optional)
 	spec.Sessions = f.integer("sessions", optional)
+	spec.SharedConns = f.boolean("share_connections", optional)
+	spec.KeepSessions = f.boolean("keep_sessions", optional)
+	spec.FreshSessions = f.boolean("fresh_sessions", optional)
 	mix, fns := b.mix(f, f.get("mix", required))
 	spec.Mix = mix
 	f.done()
