@@ -24,16 +24,11 @@ local green = target {
   timeout = "5s",
 }
 
--- The mix every arrival draws from, by weight: mostly tool calls, some
--- listing, a health probe (plain HTTP on the target's origin).
-local function mix()
-  return {
-    { 30, mcp.tools_list() },
-    { 40, mcp.call("echo", { message = "hello from reslua" }) },
-    { 20, mcp.call("add", { a = 2, b = 3 }) },
-    { 10, http.get("/health") },
-  }
-end
+-- The mix every arrival draws from, by weight (a shared library in
+-- scenarios/lib/mixes.lua): mostly tool calls, some listing, a health probe
+-- (plain HTTP on the target's origin).
+local mixes = require("lib.mixes")
+local function mix() return mixes.mcp_basic() end
 
 -- Open model: arrivals come at the rate whatever the servers do; latency is
 -- measured from each arrival's intended time.

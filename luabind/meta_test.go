@@ -1,0 +1,59 @@
+package luabind
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The LuaLS definitions in scenarios/types/reslua.lua list the same keys as
+// the verbs accept: each verb's unknown-key error names its known keys.
+func TestMetaFileMatchesTheDSL(t *testing.T) {
+	meta, err := os.ReadFile("../scenarios/types/reslua.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ class, call string }{
+		{"reslua.LoadSpec", `load { zzz = 1 }`},
+		{"reslua.TargetSpec", `target { zzz = 1 }`},
+		{"reslua.DemoSpec", `demo.mcp { zzz = 1 }`},
+	} {
+		_, msgs := check(t, tc.call, Options{})
+		var known []string
+		for _, m := range msgs {
+			if _, list, ok := strings.Cut(m, "known keys: "); ok {
+				known = strings.Split(list, ", ")
+			}
+		}
+		if known == nil {
+			t.Fatalf("%s: no list of known keys in %q", tc.call, msgs)
+		}
+		documented := metaFields(string(meta), tc.class)
+		slices.Sort(documented)
+		if !slices.Equal(known, documented) {
+			t.Errorf("%s documents %v; the verb knows %v", tc.class, documented, known)
+		}
+	}
+}
+
+// metaFields returns the named ---@field lines of a ---@class block.
+func metaFields(meta, class string) []string {
+	var out []string
+	in := false
+	field := regexp.MustCompile(`^---@field ([a-z_]+)\??\s`)
+	for _, line := range strings.Split(meta, "\n") {
+		switch {
+		case strings.HasPrefix(line, "---@class "):
+			in = strings.TrimPrefix(line, "---@class ") == class
+		case in && strings.HasPrefix(line, "---@field "):
+			if m := field.FindStringSubmatch(line); m != nil {
+				out = append(out, m[1])
+			}
+		case !strings.HasPrefix(line, "---"):
+			in = false
+		}
+	}
+	return out
+}

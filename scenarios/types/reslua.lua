@@ -1,0 +1,139 @@
+---@meta
+-- LuaLS definitions of the reslua DSL, so editors complete and check
+-- scenarios. scenarios/.luarc.json points the language server here; copy
+-- both into your own scenario repository. This file is never run.
+
+---@class reslua.Target
+local Target = {}
+---@return string
+function Target:name() end
+---@return string
+function Target:url() end
+
+---@class reslua.Request
+
+---@class reslua.Load
+local Load = {}
+---@return string
+function Load:name() end
+--- Blocks until the load has ended.
+function Load:wait() end
+--- Ends the load's arrivals; requests in flight finish.
+function Load:stop() end
+--- An open load's rate from now on (requests per second).
+---@param rate number
+function Load:set_rate(rate) end
+--- An open load's rate ramps linearly from now on.
+---@param rate number
+---@param over string a duration such as "10s"
+function Load:ramp_to(rate, over) end
+
+---@class reslua.TargetSpec
+---@field name string
+---@field url string the MCP endpoint, e.g. "http://127.0.0.1:3001/mcp"
+---@field timeout? string per request; default "10s"
+---@field protocol_version? "auto"|"2025-03-26"|"2025-06-18"|"2025-11-25"|"2026-07-28"
+---@field headers? table<string, string>
+
+---@param spec reslua.TargetSpec
+---@return reslua.Target
+function target(spec) end
+
+---@class reslua.Stage
+---@field target number requests per second (open) or users (closed)
+---@field duration string
+
+---@class reslua.Reply
+---@field status integer
+---@field body string
+---@field result any the JSON-RPC result of an MCP request, decoded
+
+---@alias reslua.Builder fun(n: integer): reslua.Request
+
+---@class reslua.MixEntry
+---@field [1] integer weight
+---@field [2] reslua.Request|reslua.Builder a request, or a function building one per request
+---@field name? string required for a builder
+---@field check? fun(reply: reslua.Reply): boolean?, string?
+
+---@class reslua.LoadSpec
+---@field name? string default: the target's name
+---@field target reslua.Target
+---@field rate? number open model: arrivals per second (the start rate with stages)
+---@field vus? integer closed model: virtual users (the start count with stages)
+---@field think_time? string closed model: pause after each reply
+---@field duration? string or stages
+---@field stages? reslua.Stage[]
+---@field workers? integer open model: requests in flight at most (default 100)
+---@field queue? integer open model: arrivals waiting for a worker (default 10000)
+---@field abort_if_behind? string abort the run when under 95 % of plan this long
+---@field sessions? integer MCP sessions shared by the requests (default 4)
+---@field share_connections? boolean sessions share connections
+---@field keep_sessions? boolean no DELETE at the end
+---@field fresh_sessions? boolean a session per request
+---@field mix reslua.MixEntry[]
+
+---@param spec reslua.LoadSpec
+---@return reslua.Load
+function load(spec) end
+
+--- Waits on the run's clock.
+---@param d string a duration such as "10s"
+function sleep(d) end
+
+---@class reslua.Check
+---@field [1] "p50"|"p90"|"p95"|"p99"|"p99.9"|"max"|"min"|"avg"|"service_p50"|"service_p95"|"service_p99"|"error_rate"|"rate"|"count"|"errors"|"dropped"
+---@field [2] string a threshold such as "< 250ms", "< 1%", ">= 250", "== 0"
+---@field request? string only requests of this name
+---@field load? string only this load
+
+---@param checks reslua.Check[]
+function sla(checks) end
+
+mcp = {}
+---@return reslua.Request
+function mcp.tools_list() end
+---@param tool string
+---@param args? table
+---@return reslua.Request
+function mcp.call(tool, args) end
+---@return reslua.Request
+function mcp.ping() end
+---@param method string any JSON-RPC method, e.g. "resources/list"
+---@param params? table
+---@return reslua.Request
+function mcp.request(method, params) end
+
+http = {}
+---@param path string
+---@return reslua.Request
+function http.get(path) end
+---@param path string
+---@param body string
+---@return reslua.Request
+function http.post(path, body) end
+
+demo = {}
+---@class reslua.DemoSpec
+---@field name? string
+---@field version? string
+---@field stateless? boolean
+---@field json? boolean JSON replies instead of SSE
+---@field protocol_versions? string[]
+
+--- Starts an embedded demo MCP server on 127.0.0.1; returns its MCP URL.
+---@param spec? reslua.DemoSpec
+---@return string
+function demo.mcp(spec) end
+
+json = {}
+---@param v any
+---@return string
+function json.encode(v) end
+---@param s string
+---@return any
+function json.decode(s) end
+
+--- -e KEY=VALUE pairs and the environment; read-only.
+---@type table<string, string>
+env = {}
