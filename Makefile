@@ -24,5 +24,10 @@ vet:
 check: build
 	./$(BIN) check scenarios/mcp.lua
 
+# Benchmarks against wrk and k6 on one loopback target (about 8 minutes;
+# never part of make test). See bench/README.md.
+bench:
+	cd bench && ./run.sh
+
 clean:
 	rm -rf bin

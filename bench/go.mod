@@ -3,6 +3,7 @@ module github.com/reslua/reslua/bench
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/reslua/reslua v0.0.0
 	github.com/sony/gobreaker/v2 v2.4.0
 )
