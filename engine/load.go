@@ -349,12 +349,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	}
 	l.sent.Add(1)
 	sent := l.clock.Now()
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	res := s.send(rctx, e.Check)
-	cancel()
-	if res.kind == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
-		res.kind = outcome.Timeout
-	}
+	res := s.send(ctx, e.Check) // the sender applies the target's timeout
 	done := l.clock.Now()
 	if e.Check && res.kind == outcome.OK {
 		if err := l.check(ctx, w, i, res.reply, timeout); err != nil {

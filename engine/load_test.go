@@ -176,8 +176,12 @@ func TestMixSharesAreExact(t *testing.T) {
 func TestTimeoutIsClassified(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := testLoad(10, time.Second, 2, 10, 1)
-		l.spec.Target.spec.Timeout = 50 * time.Millisecond
-		r := runLoad(l, sleepSender(func(int64) time.Duration { return time.Second }))
+		slow := sleepSender(func(int64) time.Duration { return time.Second })
+		r := runLoad(l, fakeSender(func(ctx context.Context) outcome.Kind {
+			return withTimeout(ctx, 50*time.Millisecond, func(ctx context.Context) sendResult {
+				return slow.send(ctx, false)
+			}).kind
+		}))
 		q := r.Requests[0]
 		if q.Errors[outcome.Timeout] != 10 {
 			t.Errorf("errors %v, want 10 timeouts", q.Errors)

@@ -111,8 +111,12 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if s := l.Sessions; s.Init != nil && s.Opened+s.OpenFailures == 0 && mcp.IsStateless(s.ProtocolVersion) {
 		fmt.Fprintf(w, "  sessions: none (MCP %s has no sessions)\n", s.ProtocolVersion)
 	} else if s.Init != nil {
+		version := s.ProtocolVersion
+		if version == "" {
+			version = "revision unknown"
+		}
 		fmt.Fprintf(w, "  sessions (MCP %s): %d opened, %d re-initialized, %d failed to open, %d deleted",
-			s.ProtocolVersion, s.Opened, s.Reinitialized, s.OpenFailures, s.Deleted)
+			version, s.Opened, s.Reinitialized, s.OpenFailures, s.Deleted)
 		if s.LeftOpen > 0 {
 			fmt.Fprintf(w, ", %d left open", s.LeftOpen)
 		}

@@ -3,12 +3,15 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
+	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
@@ -20,6 +23,7 @@ type Target struct {
 	origin    string // scheme://host of spec.URL
 	transport *http.Transport
 	http      *http.Client
+	hc        *httpc.Client // plain HTTP to an http:// origin; nil for https
 	mcp       *mcp.Client
 }
 
@@ -51,7 +55,18 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	for k, v := range spec.Headers {
 		header.Set(k, v)
 	}
+	// http:// origins get the lean client: about half net/http's CPU per
+	// request (bench/). https stays on net/http.
+	var hc *httpc.Client
+	if u.Scheme == "http" {
+		addr := u.Host
+		if u.Port() == "" {
+			addr = net.JoinHostPort(u.Hostname(), "80")
+		}
+		hc = &httpc.Client{Addr: addr, Host: u.Host, DialTimeout: spec.Timeout, Timeout: spec.Timeout}
+	}
 	return &Target{
+		hc:        hc,
 		spec:      spec,
 		origin:    u.Scheme + "://" + u.Host,
 		transport: tr,
@@ -68,10 +83,17 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	}
 }
 
-func (t *Target) close() { t.transport.CloseIdleConnections() }
+func (t *Target) close() {
+	t.transport.CloseIdleConnections()
+	if t.hc != nil {
+		t.hc.Close()
+	}
+}
 
 // sender sends one kind of request and classifies what came back; with
-// keep set it also returns the reply for a check.
+// keep set it also returns the reply for a check. A sender bounds the
+// exchange by the target's timeout itself (ctx is the run's), and reports
+// a timeout as outcome.Timeout.
 type sender interface {
 	send(ctx context.Context, keep bool) sendResult
 }
@@ -86,13 +108,30 @@ type sendResult struct {
 	progress int
 }
 
+// withTimeout runs send under ctx bounded by d, and reports the bound
+// firing as outcome.Timeout rather than a cancellation.
+func withTimeout(ctx context.Context, d time.Duration, send func(context.Context) sendResult) sendResult {
+	rctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	res := send(rctx)
+	if res.kind == outcome.Canceled && ctx.Err() == nil && rctx.Err() == context.DeadlineExceeded {
+		res.kind = outcome.Timeout
+	}
+	return res
+}
+
 // mcpSender sends a JSON-RPC request through a load's session pool.
 type mcpSender struct {
-	pool *mcp.Pool
-	req  mcp.Request
+	pool    *mcp.Pool
+	req     mcp.Request
+	timeout time.Duration
 }
 
 func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
+	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult { return s.do(ctx, keep) })
+}
+
+func (s mcpSender) do(ctx context.Context, keep bool) sendResult {
 	r := s.pool.Do(ctx, s.req)
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
 	if keep {
@@ -101,18 +140,21 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 	return res
 }
 
-// httpSender sends a plain HTTP request to the target's origin.
+// httpSender sends a plain HTTP request to an https origin with net/http.
 type httpSender struct {
-	client *http.Client
-	method string
-	url    string
-	body   []byte
-	header http.Header
+	client  *http.Client
+	method  string
+	url     string
+	body    []byte
+	header  http.Header
+	timeout time.Duration
 }
 
 func (s httpSender) send(ctx context.Context, keep bool) sendResult {
-	k, status, body := s.do(ctx, keep)
-	return sendResult{kind: k, reply: Reply{Kind: k, Status: status, Body: body}}
+	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult {
+		k, status, body := s.do(ctx, keep)
+		return sendResult{kind: k, reply: Reply{Kind: k, Status: status, Body: body}}
+	})
 }
 
 func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byte) {
@@ -157,7 +199,7 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 			return nil, err
 		}
 		req.Progress = r.MCP.Progress
-		return mcpSender{pool: pool, req: req}, nil
+		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout}, nil
 	}
 	m := r.HTTP.Method
 	if m == "" {
@@ -167,5 +209,58 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 	for k, v := range t.spec.Headers {
 		h.Set(k, v)
 	}
-	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: h}, nil
+	if t.hc != nil {
+		fixed := make([][2]string, 0, len(t.spec.Headers))
+		for k, v := range t.spec.Headers {
+			fixed = append(fixed, [2]string{k, v})
+		}
+		tpl, err := httpc.NewTemplate(m, r.HTTP.Path, fixed...)
+		if err != nil {
+			return nil, err
+		}
+		return &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}, nil
+	}
+	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: h, timeout: t.spec.Timeout}, nil
+}
+
+// httpcSender sends a plain HTTP request through the target's lean client,
+// whose Timeout bounds the exchange: no context per request.
+type httpcSender struct {
+	c   *httpc.Client
+	req httpc.Request
+}
+
+// responses recycles httpc responses and their buffers across requests.
+var responses = sync.Pool{New: func() any { return new(httpc.Response) }}
+
+func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
+	resp := responses.Get().(*httpc.Response)
+	defer responses.Put(resp)
+	defer resp.Close()
+	if err := s.c.Do(ctx, &s.req, resp); err != nil {
+		return sendResult{kind: httpcKind(err)}
+	}
+	res := sendResult{kind: outcome.HTTPStatus(resp.Status), firstByte: resp.FirstByte}
+	var err error
+	if keep {
+		var body []byte
+		body, err = resp.ReadAll(nil, maxCheckedBody)
+		res.reply = Reply{Kind: res.kind, Status: resp.Status, Body: body}
+	} else {
+		err = resp.Discard(16 << 20)
+	}
+	// A body over the bound keeps its status: the reply arrived.
+	if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
+		res.kind = httpcKind(err)
+		res.reply = Reply{Kind: res.kind, Status: resp.Status}
+	}
+	return res
+}
+
+// httpcKind classifies an httpc error; a malformed reply breaks HTTP.
+func httpcKind(err error) outcome.Kind {
+	if errors.Is(err, httpc.ErrMalformed) {
+		return outcome.Protocol
+	}
+	return outcome.Of(err)
 }
