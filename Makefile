@@ -24,10 +24,10 @@ vet:
 check: build
 	./$(BIN) check scenarios/mcp.lua
 
-# Benchmarks against wrk and k6 on one loopback target (about 8 minutes;
-# never part of make test). See bench/README.md.
+# Benchmarks against wrk and k6 on one loopback target, then open-model
+# accuracy (about 12 minutes; never part of make test). See bench/README.md.
 bench:
-	cd bench && ./run.sh
+	cd bench && ./run.sh && ./open.sh
 
 clean:
 	rm -rf bin

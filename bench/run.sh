@@ -6,7 +6,8 @@
 #
 # Settings (environment): DURATION=10s per run, ROUNDS=3, CONNS=50 (wrk
 # -c, k6 VUs, reslua vus, Go loop goroutines), PORT=18080,
-# SCENARIOS="get post", TOOLS="wrk k6 reslua reslua-mcp gonet httpc".
+# SCENARIOS="get post", TOOLS="wrk k6 reslua reslua-mcp reslua-hook gonet
+# httpc" (reslua-hook: the MCP request built by a Lua function per request).
 # Results (raw outputs and the table) go to bench/results/<timestamp>/.
 #
 # The target is pinned to CPU 0 and every generator to CPU 1 (taskset), so
@@ -23,7 +24,7 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
 SCENARIOS=${SCENARIOS:-get post}
-TOOLS=${TOOLS:-wrk k6 reslua reslua-mcp gonet httpc}
+TOOLS=${TOOLS:-wrk k6 reslua reslua-mcp reslua-hook gonet httpc}
 BASE=http://127.0.0.1:$PORT
 OUT=$HERE/results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$BIN" "$OUT"
@@ -121,9 +122,10 @@ run_one() {
 	reslua)
 		cmd=("$BIN/reslua" "$HERE/scenarios/$s.lua" -e TARGET=$BASE -e VUS=$CONNS -e DURATION=$DURATION -e MODEL=$MODEL)
 		;;
-	reslua-mcp)
+	reslua-mcp | reslua-hook)
 		[[ $s == post ]] || return 0 # the MCP sender only has the POST scenario
 		cmd=("$BIN/reslua" "$HERE/scenarios/mcp.lua" -e TARGET=$BASE -e VUS=$CONNS -e DURATION=$DURATION -e MODEL=$MODEL)
+		[[ $tool == reslua-hook ]] && cmd+=(-e HOOK=1)
 		;;
 	gonet | httpc)
 		local bin=$BIN/gonet

@@ -3,6 +3,7 @@
 // that answers
 //
 //	GET  /get    200 text/plain "hello, world\n"
+//	GET  /get?delay_us=N  the same after N µs (a service time to measure)
 //	POST /mcp    a minimal valid JSON-RPC reply (application/json) to an MCP
 //	             request: initialize (with an Mcp-Session-Id), tools/call,
 //	             tools/list, ping; 202 to notifications
@@ -261,6 +262,12 @@ func readHeaders(br *bufio.Reader, req *request) error {
 func (s *server) answer(out []byte, req *request, body []byte) []byte {
 	switch {
 	case string(req.method) == "GET" && string(req.path) == "/get":
+		return append(out, getReply...)
+	case string(req.method) == "GET" && bytes.HasPrefix(req.path, []byte("/get?delay_us=")):
+		// A service time of its own, so that a generator's reported
+		// latency can be compared with the target's (bench/open.sh).
+		us, _ := strconv.Atoi(string(req.path[len("/get?delay_us="):]))
+		time.Sleep(time.Duration(us) * time.Microsecond)
 		return append(out, getReply...)
 	case string(req.method) == "GET" && string(req.path) == "/stats",
 		string(req.method) == "GET" && string(req.path) == "/stats?reset=1":

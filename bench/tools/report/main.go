@@ -185,7 +185,7 @@ func printRuns(runs []run) {
 }
 
 // toolOrder is the table's row order within a scenario.
-var toolOrder = []string{"wrk", "k6", "reslua", "reslua-mcp", "gonet", "httpc"}
+var toolOrder = []string{"wrk", "k6", "reslua", "reslua-mcp", "reslua-hook", "gonet", "httpc"}
 
 func printTable(runs []run) {
 	type key struct{ scenario, tool string }
