@@ -25,9 +25,9 @@ check: build
 	./$(BIN) check scenarios/mcp.lua
 
 # Benchmarks against wrk and k6 on one loopback target, then open-model
-# accuracy (about 12 minutes; never part of make test). See bench/README.md.
+# accuracy and session memory (about 13 minutes; never part of make test). See bench/README.md.
 bench:
-	cd bench && ./run.sh && ./open.sh
+	cd bench && ./run.sh && ./open.sh && ./sessions.sh
 
 clean:
 	rm -rf bin

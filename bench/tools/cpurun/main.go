@@ -45,7 +45,7 @@ func main() {
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	user := ru.Utime.Sec*1e6 + ru.Utime.Usec
 	sys := ru.Stime.Sec*1e6 + ru.Stime.Usec
-	line := fmt.Sprintf("cpu_us=%d user_us=%d sys_us=%d wall_us=%d exit=%d\n", user+sys, user, sys, wall.Microseconds(), code)
+	line := fmt.Sprintf("cpu_us=%d user_us=%d sys_us=%d wall_us=%d exit=%d maxrss_kb=%d\n", user+sys, user, sys, wall.Microseconds(), code, ru.Maxrss)
 	if *out == "" {
 		fmt.Fprint(os.Stderr, line)
 	} else if err := os.WriteFile(*out, []byte(line), 0o644); err != nil {
