@@ -73,7 +73,8 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 		http:      client,
 		mcp: &mcp.Client{
 			URL:             spec.URL,
-			HTTP:            client,
+			HTTP:            mcpHTTP(u.Scheme, client),
+			Timeout:         spec.Timeout,
 			ProtocolVersion: spec.ProtocolVersion,
 			ClientName:      "reslua",
 			ClientVersion:   clientVersion,
@@ -83,7 +84,16 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	}
 }
 
+// mcpHTTP: MCP over httpc for http://, net/http for https.
+func mcpHTTP(scheme string, c *http.Client) *http.Client {
+	if scheme == "http" {
+		return nil
+	}
+	return c
+}
+
 func (t *Target) close() {
+	t.mcp.CloseIdleConnections()
 	t.transport.CloseIdleConnections()
 	if t.hc != nil {
 		t.hc.Close()
@@ -125,14 +135,20 @@ type mcpSender struct {
 	pool    *mcp.Pool
 	req     mcp.Request
 	timeout time.Duration
+	native  bool
 }
 
 func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
+	if s.native {
+		return s.do(ctx, keep) // mcp.Client.Timeout bounds each exchange
+	}
 	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult { return s.do(ctx, keep) })
 }
 
 func (s mcpSender) do(ctx context.Context, keep bool) sendResult {
-	r := s.pool.Do(ctx, s.req)
+	req := s.req
+	req.NoResult = !keep
+	r := s.pool.Do(ctx, req)
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
@@ -199,7 +215,7 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 			return nil, err
 		}
 		req.Progress = r.MCP.Progress
-		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout}, nil
+		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout, native: t.hc != nil}, nil
 	}
 	m := r.HTTP.Method
 	if m == "" {

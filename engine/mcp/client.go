@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -36,18 +38,39 @@ const (
 // sender sends one HTTP request: http.Client.Do or a transport's RoundTrip.
 type sender func(*http.Request) (*http.Response, error)
 
+// via is how an exchange reaches the target: an httpc.Client, or a
+// net/http sender when hc is nil.
+type via struct {
+	hc   *httpc.Client
+	send sender
+}
+
+// dialTimeout bounds a dial within the context, for both transports.
+const dialTimeout = 30 * time.Second
+
 // Client is one MCP target. Set its fields before the first call and leave
 // them alone after; then it is safe for concurrent use. It must not be
 // copied after first use. The zero value has no URL and fails every call.
+//
+// Which HTTP client sends the requests:
+//
+//	URL http://, HTTP nil    engine/httpc, reslua's lean HTTP/1.1 client: request heads
+//	                         encoded once per session, no goroutine per connection, no
+//	                         allocation per exchange but the result's copy
+//	URL https://, HTTP nil   net/http, a keep-alive transport of the Client's own
+//	HTTP set                 net/http with HTTP, whatever the scheme: a caller who sets
+//	                         it wants its transport (proxy, TLS, dial hooks)
 type Client struct {
 	// URL is the MCP endpoint, e.g. "http://127.0.0.1:8080/mcp"; required.
 	URL string
-	// HTTP sends the requests; nil: a keep-alive transport of the Client's
-	// own (no proxy, no redirects, up to 1024 idle connections), used
-	// without http.Client's per-request header copies. A Pool that gives
-	// each session its own connection clones HTTP's *http.Transport (or
-	// the Client's own) per session; an HTTP with another RoundTripper
-	// makes sessions share it.
+	// HTTP, if set, sends every request through net/http with this
+	// client (see above). nil: httpc for http:// URLs; for https:// a
+	// keep-alive transport of the Client's own (no proxy, no redirects,
+	// up to 1024 idle connections), used without http.Client's
+	// per-request header copies. A Pool that gives each session its own
+	// connection clones HTTP's *http.Transport (or the Client's own) per
+	// session; an HTTP with another RoundTripper makes sessions share it.
+	// On httpc such a pool gives each session an httpc.Client of its own.
 	HTTP *http.Client
 	// ProtocolVersion picks the protocol revision, and with it the era:
 	//
@@ -64,13 +87,34 @@ type Client struct {
 	// Header holds extra headers sent on every request (an Authorization
 	// token, say); nil: none.
 	Header http.Header
-	// Now is the clock that times handshakes, time to first byte and time
-	// to the response; nil: time.Now.
+	// Timeout bounds each HTTP exchange, from sending the request to the
+	// end of its reply, within the context of the call; the failure is
+	// outcome.Timeout (and, in the legacy era, the request is cancelled
+	// with notifications/cancelled). A caller that sets it can pass a
+	// long-lived context to Do instead of a context.WithTimeout per call,
+	// which on httpc saves that context's allocations and its cancel
+	// watch. A call that re-initializes its session makes several
+	// exchanges, each bounded. Zero: only the context bounds them.
+	Timeout time.Duration
+	// Now is the clock that times handshakes and the time to the
+	// response; nil: time.Now.
 	Now func() time.Time
 
 	once   sync.Once
-	url    *url.URL    // URL, parsed
-	urlErr error       // why URL does not parse
+	url    *url.URL // URL, parsed
+	urlErr error    // why URL does not parse
+
+	// httpc (native): the origin, the request target, the shared client
+	// and what every POST carries.
+	native     bool
+	addr, path string
+	hc         atomic.Pointer[httpc.Client] // the shared one; replaced by CloseIdleConnections
+	postHeader [][2]string                  // Content-Type, Accept and Header
+	initTpl    *httpc.Template              // POST without session state (initialize)
+	initErr    error                        // why initTpl could not be made
+	resps      sync.Pool                    // *httpc.Response, recycled
+
+	// net/http.
 	send   sender      // HTTP.Do or the own transport's RoundTrip
 	header http.Header // Content-Type, Accept and Header, built once
 	// base is the transport cloned for sessions with connections of their
@@ -93,10 +137,27 @@ func (c *Client) setup() {
 		if c.urlErr == nil && (c.url.Scheme != "http" && c.url.Scheme != "https" || c.url.Host == "") {
 			c.urlErr = fmt.Errorf("%w: %q", ErrURL, c.URL)
 		}
+		c.header = http.Header{
+			"Content-Type": {"application/json"},
+			"Accept":       {"application/json, text/event-stream"},
+		}
+		for k, v := range c.Header {
+			c.header[http.CanonicalHeaderKey(k)] = v
+		}
 		switch {
+		case c.urlErr == nil && c.HTTP == nil && c.url.Scheme == "http":
+			c.native = true
+			c.addr = c.url.Host
+			if c.url.Port() == "" {
+				c.addr = net.JoinHostPort(c.url.Hostname(), "80")
+			}
+			c.path = c.url.RequestURI()
+			c.hc.Store(c.newHTTPC(0))
+			c.postHeader = sortedHeader(c.header)
+			c.initTpl, c.initErr = httpc.NewTemplate(http.MethodPost, c.path, c.postHeader...)
 		case c.HTTP == nil:
 			c.base = &http.Transport{
-				DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 				MaxIdleConns:        0, // no limit
 				MaxIdleConnsPerHost: 1024,
 				IdleConnTimeout:     90 * time.Second,
@@ -109,13 +170,6 @@ func (c *Client) setup() {
 			c.base, _ = c.HTTP.Transport.(*http.Transport)
 			c.send = c.HTTP.Do
 		}
-		c.header = http.Header{
-			"Content-Type": {"application/json"},
-			"Accept":       {"application/json, text/event-stream"},
-		}
-		for k, v := range c.Header {
-			c.header[http.CanonicalHeaderKey(k)] = v
-		}
 		c.cancels = make(chan struct{}, maxCancelsSent)
 		if v := c.ProtocolVersion; v != "" && v != VersionAuto {
 			c.era.Store(c.newEra(v))
@@ -123,12 +177,121 @@ func (c *Client) setup() {
 	})
 }
 
-// sessionBufferSize is the size of the read and write buffers of a
-// connection of a session's own (unless the Client's transport sets them),
-// against net/http's default of 4 KiB each: an idle connection costs 6 KiB
-// less, which counts at 10,000 sessions. Bodies larger than the buffer
-// bypass it anyway.
+// newHTTPC returns an httpc.Client to the Client's origin with read
+// buffers of readSize bytes (0: httpc's default). It has no bound on
+// connections: calls in flight at once each have one, as with any
+// HTTP/1.1 client.
+func (c *Client) newHTTPC(readSize int) *httpc.Client {
+	return &httpc.Client{
+		Addr:           c.addr,
+		Host:           c.url.Host,
+		DialTimeout:    dialTimeout,
+		Timeout:        c.Timeout,
+		ReadBufferSize: readSize,
+	}
+}
+
+// sortedHeader returns h's fields as httpc wants them: Content-Type and
+// Accept first, then the others by name.
+func sortedHeader(h http.Header) [][2]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		switch k {
+		case "Content-Type":
+			return 0
+		case "Accept":
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a, b)
+	})
+	var fields [][2]string
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fields = append(fields, [2]string{k, v})
+		}
+	}
+	return fields
+}
+
+// shared returns how calls over the Client's shared connections go.
+func (c *Client) shared() via {
+	if c.native {
+		return via{hc: c.hc.Load()}
+	}
+	return via{send: c.send}
+}
+
+// CloseIdleConnections closes the idle connections of the Client's own
+// shared transport (httpc, or the net/http transport it made; never
+// those of Client.HTTP), e.g. at the end of a run; the Client stays
+// usable and dials anew. Sessions with connections of their own close
+// them at Session.Close or Pool.Close. On httpc, a call that starts at
+// the very moment of this call may fail with outcome.Canceled.
+func (c *Client) CloseIdleConnections() {
+	c.setup()
+	switch {
+	case c.native:
+		c.hc.Swap(c.newHTTPC(0)).Close()
+	case c.HTTP == nil && c.base != nil:
+		c.base.CloseIdleConnections()
+	}
+}
+
+// prepare builds st's request template when the Client sends over httpc:
+// the Client's headers with st's Mcp-Session-Id and MCP-Protocol-Version
+// (which replace any the Client's Header has, as they do on net/http). It
+// is called once per state, before the state is shared.
+func (c *Client) prepare(st *sessionState) *sessionState {
+	if c.native {
+		st.tpl, st.tplErr = httpc.NewTemplate(http.MethodPost, c.path, c.stateHeader(st)...)
+	}
+	return st
+}
+
+// stateHeader returns the headers of a request with session state st.
+func (c *Client) stateHeader(st *sessionState) [][2]string {
+	h := make([][2]string, 0, len(c.postHeader)+2)
+	for _, f := range c.postHeader {
+		switch k := http.CanonicalHeaderKey(f[0]); {
+		case k == versionHeader, k == sessionHeader && st.id != "",
+			st.modern && (k == methodHeader || k == nameHeader):
+			continue
+		}
+		h = append(h, f)
+	}
+	if st.id != "" {
+		h = append(h, [2]string{sessionHeader, st.id})
+	}
+	return append(h, [2]string{"MCP-Protocol-Version", st.versionValue[0]})
+}
+
+// sessionBufferSize is the size of the read buffer (and, on net/http,
+// the write buffer) of a connection of a session's own (unless the
+// Client's transport sets them), against 4 KiB by default: an idle
+// connection costs less, which counts at 10,000 sessions. Bodies larger
+// than the buffer bypass it anyway.
 const sessionBufferSize = 1 << 10
+
+// ownVia returns how a session with connections of its own sends: an
+// httpc.Client of its own, or a net/http transport cloned from the
+// Client's (see ownSender), returned too so that it can be closed.
+func (c *Client) ownVia() (via, *http.Transport) {
+	c.setup()
+	if c.native {
+		return via{hc: c.newHTTPC(sessionBufferSize)}, nil
+	}
+	send, tr := c.ownSender()
+	return via{send: send}, tr
+}
 
 // ownSender returns a sender with a transport of its own, cloned from the
 // Client's, that keeps at most one idle connection (with small buffers,
@@ -187,17 +350,17 @@ func (c *Client) now() time.Time {
 // ended.
 func (c *Client) Open(ctx context.Context) (*Session, error) {
 	c.setup()
-	s := &Session{c: c, send: c.send}
+	s := &Session{c: c}
 	if _, _, _, err := s.renew(ctx, 0); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// handshake opens a new server session with send and returns its state,
+// handshake opens a new server session through v and returns its state,
 // how long the handshake took and whether there was one (there is none in
 // the 2026-07-28 era). ids numbers the initialize request.
-func (c *Client) handshake(ctx context.Context, send sender, ids *atomic.Int64) (st *sessionState, took time.Duration, shook bool, err error) {
+func (c *Client) handshake(ctx context.Context, v via, ids *atomic.Int64) (st *sessionState, took time.Duration, shook bool, err error) {
 	c.setup()
 	e, err := c.detect(ctx)
 	if err != nil {
@@ -209,7 +372,7 @@ func (c *Client) handshake(ctx context.Context, send sender, ids *atomic.Int64) 
 	}
 	start := c.now()
 	init := Request{Method: "initialize", Params: e.initParams}
-	ex := c.post(ctx, send, nil, ids.Add(1), &init)
+	ex := c.post(ctx, v, nil, ids.Add(1), &init, false)
 	if ex.Kind != outcome.OK {
 		return nil, 0, true, &OpenError{Kind: ex.Kind, Status: ex.Status, Err: ex.Err}
 	}
@@ -223,10 +386,10 @@ func (c *Client) handshake(ctx context.Context, send sender, ids *atomic.Int64) 
 		err = fmt.Errorf("%w: initialize result without protocolVersion", ErrProtocol)
 		return nil, 0, true, &OpenError{Kind: outcome.Protocol, Status: ex.Status, Err: err}
 	}
-	st = newSessionState(ex.sessionID, res.ProtocolVersion)
+	st = c.prepare(newSessionState(ex.sessionID, res.ProtocolVersion))
 
 	initialized := Request{Method: "notifications/initialized"}
-	ex = c.post(ctx, send, st, -1, &initialized)
+	ex = c.post(ctx, v, st, -1, &initialized, false)
 	if ex.Kind != outcome.OK {
 		return nil, 0, true, &OpenError{Kind: ex.Kind, Status: ex.Status, Err: ex.Err}
 	}
@@ -235,17 +398,23 @@ func (c *Client) handshake(ctx context.Context, send sender, ids *atomic.Int64) 
 
 // exchange is what one POST brought back.
 type exchange struct {
-	Response          // Kind is OK when a well-formed reply was read; Result is unset
-	msg       message // the JSON-RPC response; for an HTTP error, the JSON-RPC error in its body if any
-	sessionID string  // the reply's Mcp-Session-Id header
+	// Response: for a call (see post), how it ended, Result included;
+	// otherwise Kind is OK when a well-formed reply was read and Result is
+	// unset.
+	Response
+	msg       message // not a call: the JSON-RPC response (Result a copy); for an HTTP error, the JSON-RPC error in its body if any
+	sessionID string  // the reply's Mcp-Session-Id header (read for requests without session state only)
 	forgot    bool    // the reply says the server no longer knows the session
 	sent      bool    // the request went to the transport (it may have reached the server)
+	answered  bool    // a JSON-RPC response (or an HTTP error status) came back
 }
 
-// post sends one JSON-RPC message with send and st's headers (st may be
+// post sends one JSON-RPC message through v with st's headers (st may be
 // nil: no session) and reads the reply: the response to id for a request
-// (id ≥ 0), a 2xx status for a notification (id < 0).
-func (c *Client) post(ctx context.Context, send sender, st *sessionState, id int64, r *Request) exchange {
+// (id ≥ 0), a 2xx status for a notification (id < 0). With call set, the
+// response is judged as a call's (see Session.Do) into ex.Response, whose
+// Result is a copy unless r.NoResult; otherwise it is left in ex.msg.
+func (c *Client) post(ctx context.Context, v via, st *sessionState, id int64, r *Request, call bool) exchange {
 	c.setup()
 	if c.urlErr != nil {
 		return exchange{Response: Response{Kind: outcome.Other, Err: c.urlErr}}
@@ -266,12 +435,20 @@ func (c *Client) post(ctx context.Context, send sender, st *sessionState, id int
 			return exchange{Response: Response{Kind: outcome.Other, Err: err}}
 		}
 	}
+	if v.hc != nil {
+		return c.postHTTPC(ctx, v.hc, st, id, r, t, meta, call)
+	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
 	bp := c.bufs.get()
 	*bp = appendRequest((*bp)[:0], id, r, t, meta)
 	req := c.newRequest(ctx, http.MethodPost, *bp, st, t)
 
 	start := c.now()
-	resp, err := send(req)
+	resp, err := v.send(req)
 	if err != nil {
 		// The transport may still be reading the body: do not recycle it.
 		return exchange{Response: Response{Kind: kindOf(ctx, err), Err: err}, sent: !isDialError(err)}
@@ -284,11 +461,56 @@ func (c *Client) post(ctx context.Context, send sender, st *sessionState, id int
 	ex := exchange{sessionID: resp.Header.Get(sessionHeader), sent: true}
 	ex.Status = resp.StatusCode
 	ex.FirstByte = c.now().Sub(start)
-	switch code := resp.StatusCode; {
+	readReply(c, ctx, &ex, st, id, r, call, resp.Body, resp.Header.Get("Content-Type"), start)
+	return ex
+}
+
+// postHTTPC is post over httpc: the session state's Template, the
+// JSON-RPC bytes as the body, Mcp-Method and Mcp-Name per request in the
+// 2026-07-28 era, and a recycled Response whose body is read as it comes.
+func (c *Client) postHTTPC(ctx context.Context, hc *httpc.Client, st *sessionState, id int64, r *Request, t *template, meta []byte, call bool) exchange {
+	tpl, err := c.initTpl, c.initErr
+	if st != nil {
+		tpl, err = st.tpl, st.tplErr
+	}
+	if err != nil {
+		return exchange{Response: Response{Kind: outcome.Other, Err: err}}
+	}
+	bp := c.bufs.get()
+	defer c.bufs.put(bp) // httpc is done with the body when Do returns
+	*bp = appendRequest((*bp)[:0], id, r, t, meta)
+	req := httpc.Request{Template: tpl, Body: *bp, Replayable: replayable(r.Method)}
+	if st != nil && st.modern && t != nil {
+		req.Header = t.header
+	}
+	resp := c.response()
+	defer c.recycle(resp)
+
+	start := c.now()
+	if err := hc.Do(ctx, &req, resp); err != nil {
+		err = protocolError(err)
+		return exchange{Response: Response{Kind: kindOf(ctx, err), Err: err}, sent: httpcSent(err)}
+	}
+	ex := exchange{sent: true}
+	if st == nil {
+		ex.sessionID = resp.Get(sessionHeader)
+	}
+	ex.Status = resp.Status
+	ex.FirstByte = resp.FirstByte
+	readReply(c, ctx, &ex, st, id, r, call, &resp.Body, resp.Header("Content-Type"), start)
+	return ex
+}
+
+// readReply reads the reply to r, a POST whose status and first-byte
+// time are in ex, from body, whose Content-Type is contentType (a string
+// from net/http, bytes from httpc), and sets the rest of ex; see post.
+func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, ex *exchange, st *sessionState, id int64, r *Request, call bool, body io.Reader, contentType S, start time.Time) {
+	switch code := ex.Status; {
 	case code >= 400:
 		var text string
-		ex.Kind, ex.Err, ex.msg.Error, text = readError(resp.Body, code)
+		ex.Kind, ex.Err, ex.msg.Error, text = readError(body, code)
 		ex.Total = ex.FirstByte
+		ex.answered = true
 		ex.forgot = st != nil && st.id != "" &&
 			(code == http.StatusNotFound || code == http.StatusBadRequest && strings.Contains(strings.ToLower(text), "session"))
 	case id < 0:
@@ -298,15 +520,101 @@ func (c *Client) post(ctx context.Context, send sender, st *sessionState, id int
 			ex.Kind, ex.Err = outcome.Protocol, fmt.Errorf("%w: status %d to a notification", ErrProtocol, code)
 		}
 	default:
-		ex.msg, err = readResponse(resp.Body, resp.Header.Get("Content-Type"), id, maxReply, &c.bufs, &ex.Progress)
-		ex.Kind = kindOf(ctx, err)
+		rb := replyBufs{pool: &c.bufs}
+		defer rb.release()
+		m, err := readMessage(body, contentType, id, maxReply, &rb, &ex.Progress)
 		if err != nil {
-			ex.Err = fmt.Errorf("status %d: %w", code, err)
-		} else {
-			ex.Total = c.now().Sub(start)
+			err = protocolError(err)
+			ex.Kind, ex.Err = kindOf(ctx, err), fmt.Errorf("status %d: %w", code, err)
+			return
+		}
+		ex.Kind, ex.Total, ex.answered = outcome.OK, c.now().Sub(start), true
+		switch {
+		case !call:
+			ex.msg = message{Result: bytes.Clone(m.Result), Error: m.Error}
+		case m.Error != nil:
+			ex.Kind, ex.Err = outcome.JSONRPC(m.Error.Code), m.Error
+		default:
+			ex.Kind, ex.Err = judge(m.Result, r.Method)
+			if !r.NoResult {
+				ex.Result = bytes.Clone(m.Result)
+			}
 		}
 	}
-	return ex
+}
+
+// judge tells how a call whose response carries result ended: OK, or an
+// input_required result, or a tools/call result with isError (or not an
+// object).
+func judge(result json.RawMessage, method string) (outcome.Kind, error) {
+	if inputRequired(result) {
+		return KindInputRequired, ErrInputRequired
+	}
+	if method == "tools/call" {
+		if err := toolCallError(result); errors.Is(err, ErrToolError) {
+			return outcome.ToolError, err
+		} else if err != nil {
+			return outcome.Protocol, err
+		}
+	}
+	return outcome.OK, nil
+}
+
+// response returns a recycled httpc.Response.
+func (c *Client) response() *httpc.Response {
+	if r, ok := c.resps.Get().(*httpc.Response); ok {
+		return r
+	}
+	return new(httpc.Response)
+}
+
+// recycle ends resp's exchange and keeps resp for another: the rest of
+// the body is read (up to maxDrain) so that the connection can carry the
+// next request, or the connection is closed.
+func (c *Client) recycle(resp *httpc.Response) {
+	resp.Discard(maxDrain)
+	resp.Close()
+	c.resps.Put(resp)
+}
+
+// maxDrain bounds what is read of a reply after its response, so that
+// the connection can be reused; past it the connection is closed.
+const maxDrain = 64 << 10
+
+// replayable reports whether a request of method may be sent again on a
+// fresh connection when a kept-alive one turns out closed by the server
+// before any byte of the reply: the methods that only read. tools/call
+// and the others may have effects; they are never sent twice.
+func replayable(method string) bool {
+	switch method {
+	case "ping", "server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list":
+		return true
+	}
+	return false
+}
+
+// protocolError marks err as ErrProtocol when httpc found the reply
+// malformed.
+func protocolError(err error) error {
+	if errors.Is(err, httpc.ErrMalformed) && !errors.Is(err, ErrProtocol) {
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	return err
+}
+
+// httpcSent reports whether an httpc error may have come after the
+// request reached the server: not a dial, a wait for a connection, a
+// closed Client or an invalid request.
+func httpcSent(err error) bool {
+	var he *httpc.Error
+	if !errors.As(err, &he) || errors.Is(err, httpc.ErrInvalid) {
+		return false
+	}
+	switch he.Op {
+	case "dial", "wait for a connection":
+		return false
+	}
+	return true
 }
 
 // isDialError reports whether err says the connection could not be made,
@@ -328,12 +636,11 @@ const maxErrorBody = 64 << 10
 // its body says.
 func readError(body io.Reader, code int) (kind outcome.Kind, err error, rpc *RPCError, text string) {
 	var buf [4096]byte
-	b := buf[:0]
-	b, _ = readAll(io.LimitReader(body, maxErrorBody), b)
+	b, _ := readAll(body, buf[:0], maxErrorBody)
+	b = b[:min(len(b), maxErrorBody)]
 	text = strings.TrimSpace(strings.ToValidUTF8(string(b[:min(len(b), 512)]), "?"))
-	if t := bytes.TrimLeft(b, " \t\r\n"); code < 500 && len(t) > 0 && t[0] == '{' {
-		var m message
-		if json.Unmarshal(t, &m) == nil && m.Error != nil {
+	if t := bytes.TrimSpace(b); code < 500 && len(t) > 0 && t[0] == '{' && validJSON(t) {
+		if m, err := parseMessage(t); err == nil && m.Error != nil {
 			return outcome.JSONRPC(m.Error.Code), fmt.Errorf("%w %d: %w", ErrStatus, code, m.Error), m.Error, text
 		}
 	}
@@ -375,23 +682,50 @@ func (c *Client) newRequest(ctx context.Context, method string, body []byte, st 
 	return req.WithContext(ctx)
 }
 
-// delete ends the server session st with DELETE. 2xx, 404 (already gone)
-// and 405 (the server does not allow it) count as done.
-func (c *Client) delete(ctx context.Context, send sender, st *sessionState) error {
+// delete ends the server session st with DELETE through v. 2xx, 404
+// (already gone) and 405 (the server does not allow it) count as done.
+func (c *Client) delete(ctx context.Context, v via, st *sessionState) error {
 	c.setup()
 	if c.urlErr != nil {
 		return c.urlErr
 	}
-	resp, err := send(c.newRequest(ctx, http.MethodDelete, nil, st, nil))
+	if v.hc != nil {
+		return c.deleteHTTPC(ctx, v.hc, st)
+	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	resp, err := v.send(c.newRequest(ctx, http.MethodDelete, nil, st, nil))
 	if err != nil {
 		return err
 	}
 	defer drain(resp.Body)
-	switch code := resp.StatusCode; {
+	return deleteStatus(resp.StatusCode, resp.Body)
+}
+
+// deleteHTTPC is delete over httpc.
+func (c *Client) deleteHTTPC(ctx context.Context, hc *httpc.Client, st *sessionState) error {
+	tpl, err := httpc.NewTemplate(http.MethodDelete, c.path, c.stateHeader(st)...)
+	if err != nil {
+		return err
+	}
+	resp := c.response()
+	defer c.recycle(resp)
+	if err := hc.Do(ctx, &httpc.Request{Template: tpl}, resp); err != nil {
+		return err
+	}
+	return deleteStatus(resp.Status, &resp.Body)
+}
+
+// deleteStatus judges the reply to DELETE.
+func deleteStatus(code int, body io.Reader) error {
+	switch {
 	case code < 300, code == http.StatusNotFound, code == http.StatusMethodNotAllowed:
 		return nil
 	default:
-		return fmt.Errorf("%w %d to DELETE: %s", ErrStatus, code, snippet(resp.Body))
+		return fmt.Errorf("%w %d to DELETE: %s", ErrStatus, code, snippet(body))
 	}
 }
 
@@ -406,6 +740,6 @@ func snippet(r io.Reader) string {
 // drain reads what is left of a body (up to a bound) and closes it, so
 // that the connection can carry the next request.
 func drain(body io.ReadCloser) {
-	io.CopyN(io.Discard, body, 64<<10)
+	io.CopyN(io.Discard, body, maxDrain)
 	body.Close()
 }

@@ -51,8 +51,10 @@
 // bounded); in the stateless era closing the stream is the cancellation.
 //
 // A Pool shares N sessions among any number of callers; it is what load
-// workers use. By default each session has a connection of its own (N
-// sessions, N connections, as N real clients); PoolOptions can share the
+// workers use. By default each session has connections of its own (N
+// sessions, N connections when calls come one at a time, as N real
+// clients; calls in flight at once on one session each have a
+// connection, as with any HTTP/1.1 client); PoolOptions can share the
 // Client's connections instead, keep the sessions open at Close (to test
 // session leaks), or give every call a fresh session (to load the
 // handshake):
@@ -71,10 +73,34 @@
 // NewRequest for any other method); ListAllTools walks every tools/list
 // page.
 //
-// Replies are read to their end so that connections are reused; a server
-// that keeps a POST's SSE stream open after sending the response holds that
-// call until its context ends (the call still counts as OK). Replies are
-// capped at 16 MiB. Server requests that arrive on a stream (sampling,
-// elicitation, roots) are skipped, not answered. Mcp-Param-* headers
-// (x-mcp-header tool parameters of 2026-07-28) are not sent.
+// # Transports
+//
+// An http:// endpoint is spoken to over engine/httpc, reslua's lean
+// HTTP/1.1 client, unless Client.HTTP is set: each session state (its
+// Mcp-Session-Id and MCP-Protocol-Version, with Content-Type, Accept and
+// Client.Header) becomes an httpc.Template once, rebuilt when the session
+// is initialized again; a call appends its JSON-RPC bytes to a recycled
+// buffer and sends them as the body (Mcp-Method and Mcp-Name, in the
+// 2026-07-28 era, as per-request headers); the reply's headers are read
+// in place and its body is parsed as it arrives, into recycled buffers,
+// without encoding/json's reflection for the JSON-RPC envelope. A call
+// then allocates only the copy of its result (none with
+// Request.NoResult). httpc keeps no goroutine per connection, so an idle
+// session with a connection of its own costs its buffers and a socket
+// (about 3 KiB of heap). https:// endpoints, and any Client with HTTP set,
+// use net/http. On httpc a POST is sent once: a kept-alive connection the
+// server closed while it was idle fails the call (outcome eof or reset)
+// rather than send it twice, except for the requests that only read
+// (ping, server/discover, and the tools, resources and prompts lists),
+// which go again on a fresh connection.
+//
+// Replies are read to their end so that connections are reused: after
+// the response, up to 64 KiB more of the reply are read and dropped,
+// beyond which the connection is closed. A server that keeps a POST's SSE
+// stream open after sending the response thus holds that call until its
+// context ends or Client.Timeout fires (the call still counts as OK, and
+// its Total is the time to the response). Replies are capped at 16 MiB.
+// Server requests that arrive on a stream (sampling, elicitation, roots)
+// are skipped, not answered. Mcp-Param-* headers (x-mcp-header tool
+// parameters of 2026-07-28) are not sent.
 package mcp

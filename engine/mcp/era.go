@@ -60,11 +60,11 @@ func (c *Client) newEra(version string) *era {
 	meta = appendMember(meta, metaProtocolVersion, mustJSON(version))
 	meta = appendMember(meta, metaClientInfo, mustJSON(info))
 	meta = appendMember(meta, metaClientCapabilities, json.RawMessage(`{}`))
-	return &era{modern: true, version: version, state: &sessionState{
+	return &era{modern: true, version: version, state: c.prepare(&sessionState{
 		versionValue: []string{version},
 		modern:       true,
 		meta:         meta,
-	}}
+	})}
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -159,7 +159,7 @@ func (c *Client) probe(ctx context.Context) (*era, error) {
 	modern := c.newEra(Version20260728)
 	st := *modern.state
 	discover := ServerDiscover()
-	ex := c.post(ctx, c.send, &st, 1, &discover)
+	ex := c.post(ctx, c.shared(), &st, 1, &discover, false)
 
 	fromList := func(supported []string) *era {
 		if slices.Contains(supported, Version20260728) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -93,8 +94,10 @@ func kindOf(ctx context.Context, err error) outcome.Kind {
 		return outcome.Protocol
 	case errors.Is(err, ErrNoResponse):
 		return outcome.EOF
-	case errors.Is(err, ErrClosed):
-		return outcome.Canceled
+	case errors.Is(err, ErrClosed), errors.Is(err, httpc.ErrClosed):
+		return outcome.Canceled // the session (its own httpc.Client) was closed
+	case errors.Is(err, httpc.ErrMalformed):
+		return outcome.Protocol
 	}
 	var oe *OpenError
 	if errors.As(err, &oe) {

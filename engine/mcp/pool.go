@@ -24,11 +24,15 @@ type PoolOptions struct {
 	Sessions int
 	// SharedConns makes the sessions share the Client's keep-alive
 	// connections (HTTP/1.1: as many as calls in flight at once). Zero:
-	// each session has a transport of its own keeping one idle
-	// connection, so N sessions with a call in flight each hold N
-	// connections, as N real clients would. Sessions share the Client's
-	// connections anyway when Client.HTTP's RoundTripper is not an
-	// *http.Transport.
+	// each session has connections of its own, so N sessions with a call
+	// in flight each hold N connections, as N real clients would. On
+	// httpc a session's own httpc.Client has no bound on connections and
+	// keeps them all: a session with k calls in flight at once has k
+	// connections, as a real client's connection pool would; the pool
+	// closes them at Close. On net/http a session's own transport keeps
+	// one idle connection (more in flight are closed after use).
+	// Sessions share the Client's connections anyway when Client.HTTP's
+	// RoundTripper is not an *http.Transport.
 	SharedConns bool
 	// KeepSessions leaves the sessions open on the server at Close (no
 	// DELETE), to test how a server copes with session leaks;
@@ -87,9 +91,9 @@ func OpenPool(ctx context.Context, c *Client, opts PoolOptions) (*Pool, error) {
 // newSession returns a session not open yet, with a connection of its own
 // unless the options say to share.
 func (p *Pool) newSession() *Session {
-	s := &Session{c: p.c, send: p.c.send, stats: p.stats}
+	s := &Session{c: p.c, stats: p.stats}
 	if !p.opts.SharedConns {
-		s.send, s.own = p.c.ownSender()
+		s.own, s.ownTr = p.c.ownVia()
 	}
 	return s
 }

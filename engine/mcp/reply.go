@@ -1,14 +1,11 @@
 package mcp
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 )
 
 // maxReply caps the bytes read from one reply body or SSE stream.
@@ -16,12 +13,67 @@ const maxReply = 16 << 20
 
 // message is one JSON-RPC message of a reply, reduced to what a call needs.
 // A response has an ID and either Result or Error; a notification or a
-// server request has a Method.
+// server request has a Method. Returned by readResponse, ID may alias a
+// buffer that is recycled; Result and Error do not.
 type message struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Result json.RawMessage `json:"result"`
-	Error  *RPCError       `json:"error"`
+	ID     json.RawMessage
+	Method string
+	Result json.RawMessage
+	Error  *RPCError
+}
+
+// format is the framing of a reply body, from its Content-Type.
+type format uint8
+
+const (
+	formatOther format = iota
+	formatJSON
+	formatSSE
+)
+
+// formatOf tells the framing of a reply from its Content-Type value (a
+// string from net/http, bytes from httpc): the media type, without
+// parameters, ASCII case ignored.
+func formatOf[S ~string | ~[]byte](contentType S) format {
+	i, j := 0, len(contentType)
+	for k := 0; k < j; k++ {
+		if contentType[k] == ';' {
+			j = k
+		}
+	}
+	for i < j && isSpace(contentType[i]) {
+		i++
+	}
+	for j > i && isSpace(contentType[j-1]) {
+		j--
+	}
+	is := func(want string) bool {
+		if j-i != len(want) {
+			return false
+		}
+		for k := 0; k < len(want); k++ {
+			if lower(contentType[i+k]) != want[k] {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case is("application/json"):
+		return formatJSON
+	case is("text/event-stream"):
+		return formatSSE
+	}
+	return formatOther
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // readResponse reads a reply body whose Content-Type is contentType and
@@ -35,31 +87,56 @@ type message struct {
 // stream ends first, or the reader's own error. bufs lends scratch
 // buffers; it may be nil. progress, if not nil, is incremented for every
 // notifications/progress read before the response.
-func readResponse(r io.Reader, contentType string, id, limit int64, bufs *buffers, progress *int) (message, error) {
-	r = &capReader{r: r, n: limit}
-	switch mediaType(contentType) {
-	case "application/json":
-		return readJSON(r, id, bufs, progress)
-	case "text/event-stream":
-		return readSSE(r, id, limit, bufs, progress)
-	default:
-		return message{}, fmt.Errorf("%w: unexpected Content-Type %q", ErrProtocol, contentType)
-	}
+//
+// The Result returned is a copy, the caller's to keep.
+func readResponse[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, bufs *buffers, progress *int) (message, error) {
+	rb := replyBufs{pool: bufs}
+	defer rb.release()
+	m, err := readMessage(r, contentType, id, limit, &rb, progress)
+	m.Result = bytes.Clone(m.Result)
+	return m, err
 }
 
-// mediaType returns the lower-case media type of a Content-Type value,
-// without parameters.
-func mediaType(contentType string) string {
-	t, _, _ := strings.Cut(contentType, ";")
-	return strings.ToLower(strings.TrimSpace(t))
+// replyBufs are the scratch buffers of reading one reply, taken from pool
+// as needed and given back by release. What readMessage returns points
+// into them until then.
+type replyBufs struct {
+	pool       *buffers
+	body, data *[]byte
+}
+
+func (rb *replyBufs) get(p **[]byte) []byte {
+	if *p == nil {
+		*p = rb.pool.get()
+	}
+	return (**p)[:0]
+}
+
+func (rb *replyBufs) release() {
+	for _, p := range [...]*[]byte{rb.body, rb.data} {
+		if p != nil {
+			rb.pool.put(p)
+		}
+	}
+	rb.body, rb.data = nil, nil
+}
+
+// readMessage is readResponse without the copy: the message's ID and
+// Result point into rb's buffers, valid until rb.release.
+func readMessage[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+	switch formatOf(contentType) {
+	case formatJSON:
+		return readJSON(r, id, limit, rb, progress)
+	case formatSSE:
+		return readSSE(r, id, limit, rb, progress)
+	}
+	return message{}, fmt.Errorf("%w: unexpected Content-Type %q", ErrProtocol, contentType)
 }
 
 // readJSON reads a whole application/json reply.
-func readJSON(r io.Reader, id int64, bufs *buffers, progress *int) (message, error) {
-	bp := bufs.get()
-	defer bufs.put(bp)
-	b, err := readAll(r, (*bp)[:0])
-	*bp = b
+func readJSON(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+	b, err := readAll(r, rb.get(&rb.body), limit)
+	*rb.body = b
 	if err != nil {
 		return message{}, err
 	}
@@ -80,20 +157,20 @@ func readJSON(r io.Reader, id int64, bufs *buffers, progress *int) (message, err
 // when the stream ends is dropped. Only events named "message" (or not
 // named) carry JSON-RPC messages; events with no data (priming events) are
 // skipped.
-func readSSE(r io.Reader, id, limit int64, bufs *buffers, progress *int) (message, error) {
-	lp, dp := bufs.get(), bufs.get()
-	defer bufs.put(lp)
-	defer bufs.put(dp)
-
-	sc := bufio.NewScanner(r)
-	sc.Buffer(*lp, int(limit))
-	sc.Split(scanLines)
-	data := (*dp)[:0]
-	defer func() { *dp = data }()
+func readSSE(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+	lr := lineReader{r: r, buf: rb.get(&rb.body), left: limit}
+	data := rb.get(&rb.data)
+	defer func() { *rb.body, *rb.data = lr.buf, data }()
 	hasData := false  // the event has a data line, maybe empty
 	isMessage := true // the event's name is "message" or absent
-	for sc.Scan() {
-		line := sc.Bytes()
+	for {
+		line, err := lr.line()
+		if err == io.EOF {
+			return message{}, ErrNoResponse
+		}
+		if err != nil {
+			return message{}, err
+		}
 		if len(line) == 0 { // end of event
 			if isMessage && len(data) > 0 {
 				m, ok, err := parseMessages(data, id, progress)
@@ -107,8 +184,13 @@ func readSSE(r io.Reader, id, limit int64, bufs *buffers, progress *int) (messag
 		if line[0] == ':' { // comment
 			continue
 		}
-		field, value, _ := bytes.Cut(line, []byte(":"))
-		value = bytes.TrimPrefix(value, []byte(" "))
+		field, value := line, line[len(line):]
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
 		switch string(field) {
 		case "data":
 			if hasData {
@@ -120,32 +202,79 @@ func readSSE(r io.Reader, id, limit int64, bufs *buffers, progress *int) (messag
 			isMessage = len(value) == 0 || string(value) == "message"
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return message{}, ErrTooLarge
-		}
-		return message{}, err
-	}
-	return message{}, ErrNoResponse
 }
 
-// scanLines is a bufio.SplitFunc for SSE lines, which may end in "\n",
-// "\r\n" or a lone "\r".
-func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	i := bytes.IndexAny(data, "\r\n")
-	switch {
-	case i < 0 && atEOF && len(data) > 0:
-		return len(data), data, nil
-	case i < 0:
-		return 0, nil, nil // need more
-	case data[i] == '\n':
-		return i + 1, data[:i], nil
-	case i+1 < len(data) && data[i+1] == '\n':
-		return i + 2, data[:i], nil
-	case i+1 < len(data) || atEOF:
-		return i + 1, data[:i], nil
-	default:
-		return 0, nil, nil // a "\r" at the end: is a "\n" next?
+// lineReader splits a stream into SSE lines, which may end in "\n",
+// "\r\n" or a lone "\r", reading at most left bytes in all (more fail with
+// ErrTooLarge). A line is returned as soon as its end is read, so a
+// stream that stays open after the response does not hold it.
+type lineReader struct {
+	r          io.Reader
+	buf        []byte // buf[start:end] is read but not returned yet
+	start, end int
+	left       int64 // bytes the stream may still bring
+	err        error // the reader's error (io.EOF at the end), once met
+	skipLF     bool  // the last line ended in "\r": a "\n" next belongs to it
+}
+
+// minRead is the room a lineReader reads into at least.
+const minRead = 512
+
+// line returns the next line without its end; io.EOF at the end of the
+// stream (a last line without an end is returned first). The slice is
+// valid until the next call.
+func (l *lineReader) line() ([]byte, error) {
+	for {
+		if l.skipLF && l.start < l.end {
+			if l.buf[l.start] == '\n' {
+				l.start++
+			}
+			l.skipLF = false
+		}
+		seg := l.buf[l.start:l.end]
+		if !l.skipLF {
+			for i, c := range seg {
+				if c == '\n' || c == '\r' {
+					l.start += i + 1
+					l.skipLF = c == '\r'
+					return seg[:i], nil
+				}
+			}
+		}
+		if l.err != nil {
+			if len(seg) > 0 {
+				l.start = l.end
+				return seg, nil
+			}
+			return nil, l.err
+		}
+		l.fill()
+	}
+}
+
+// fill reads more of the stream, making room first.
+func (l *lineReader) fill() {
+	if l.start > 0 {
+		l.end = copy(l.buf[:cap(l.buf)], l.buf[l.start:l.end])
+		l.start = 0
+	}
+	if cap(l.buf)-l.end < minRead {
+		l.buf = append(l.buf[:l.end], make([]byte, max(cap(l.buf), minRead))...)
+	}
+	room := l.buf[l.end:cap(l.buf)]
+	if int64(len(room)) > l.left+1 {
+		room = room[:l.left+1] // one byte more than allowed tells "too large"
+	}
+	n, err := l.r.Read(room)
+	l.end += n
+	l.buf = l.buf[:l.end]
+	if l.left -= int64(n); l.left < 0 {
+		l.err = ErrTooLarge
+		l.start, l.end = 0, 0
+		return
+	}
+	if err != nil {
+		l.err = err
 	}
 }
 
@@ -154,28 +283,229 @@ func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
 // are skipped; progress (if not nil) counts the notifications/progress
 // among them. An error response with a null id (the server could not read
 // the request's id) counts as the response. The error wraps ErrProtocol.
+// The message's ID and Result alias b.
+//
+// The envelope is parsed without encoding/json's reflection: b is checked
+// with validJSON, then scanned; only an error object is decoded.
 func parseMessages(b []byte, id int64, progress *int) (message, bool, error) {
 	b = bytes.TrimLeft(b, " \t\r\n")
-	if len(b) > 0 && b[0] == '[' {
-		var batch []message
-		if err := json.Unmarshal(b, &batch); err != nil {
-			return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
+	if !validJSON(b) {
+		// For the detail of the error.
+		var v any
+		err := json.Unmarshal(b, &v)
+		if err == nil {
+			err = fmt.Errorf("invalid JSON")
 		}
-		for _, m := range batch {
+		return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	if b[0] == '[' {
+		for i := 1; ; {
+			i = skipSpace(b, i)
+			if b[i] == ']' {
+				return message{}, false, nil
+			}
+			if b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+			j := skipValue(b, i)
+			m, err := parseMessage(b[i:j])
+			if err != nil {
+				return message{}, false, err
+			}
 			countProgress(&m, progress)
 			if ok, err := m.answers(id); err != nil || ok {
 				return m, ok, err
 			}
+			i = j
 		}
-		return message{}, false, nil
 	}
-	var m message
-	if err := json.Unmarshal(b, &m); err != nil {
-		return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
+	m, err := parseMessage(b)
+	if err != nil {
+		return message{}, false, err
 	}
 	countProgress(&m, progress)
 	ok, err := m.answers(id)
 	return m, ok, err
+}
+
+// parseMessage reads the members of one message that a call needs from
+// b, a valid JSON value without surrounding space, as json.Unmarshal into
+// a struct with fields id, method, result and error would: keys match
+// ignoring case, the last of repeated keys wins, null is the zero message
+// and any other non-object is an error.
+func parseMessage(b []byte) (message, error) {
+	var m message
+	switch b[0] {
+	case 'n':
+		return m, nil
+	case '{':
+	default:
+		return m, fmt.Errorf("%w: a JSON-RPC message is not an object: %.32s", ErrProtocol, b)
+	}
+	for i := 1; ; {
+		key, val, next, ok := nextMember(b, i)
+		if !ok {
+			return m, nil
+		}
+		i = next
+		switch {
+		case keyIs(key, "id"):
+			m.ID = val
+		case keyIs(key, "result"):
+			m.Result = val
+		case keyIs(key, "method"):
+			switch val[0] {
+			case 'n':
+			case '"':
+				m.Method = stringValue(val)
+			default:
+				return m, fmt.Errorf("%w: method is not a string: %.32s", ErrProtocol, val)
+			}
+		case keyIs(key, "error"):
+			m.Error = nil
+			if val[0] != 'n' {
+				e := new(RPCError)
+				if err := json.Unmarshal(val, e); err != nil {
+					return m, fmt.Errorf("%w: %v", ErrProtocol, err)
+				}
+				m.Error = e
+			}
+		}
+	}
+}
+
+// nextMember returns the member of a JSON object b (valid JSON) that
+// comes at or after b[i], where i is just past the '{' or the previous
+// member, and the index past it; ok is false at the end of the object.
+// key keeps its quotes; val is never empty.
+func nextMember(b []byte, i int) (key, val []byte, next int, ok bool) {
+	i = skipSpace(b, i)
+	if i < len(b) && b[i] == ',' {
+		i = skipSpace(b, i+1)
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, nil, i, false
+	}
+	k := i
+	i = skipString(b, i)
+	key = b[k:i]
+	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+		return nil, nil, i, false
+	}
+	if i = skipSpace(b, i+1); i >= len(b) {
+		return nil, nil, i, false
+	}
+	v := i
+	i = skipValue(b, i)
+	return key, b[v:i], i, true
+}
+
+// keyIs reports whether key (a JSON string, quotes included) is name,
+// ASCII case ignored (as encoding/json matches field names).
+func keyIs(key []byte, name string) bool {
+	if len(key) == len(name)+2 {
+		k := key[1 : len(key)-1]
+		for i := 0; i < len(name); i++ {
+			if lower(k[i]) != lower(name[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return false
+	}
+	var s string
+	if json.Unmarshal(key, &s) != nil || len(s) != len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if lower(s[i]) != lower(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// stringValue returns the JSON string v (quotes included) decoded; the
+// methods a reply carries most come without an allocation.
+func stringValue(v []byte) string {
+	raw := v[1 : len(v)-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		var s string
+		json.Unmarshal(v, &s) // cannot fail: v is a valid JSON string
+		return s
+	}
+	switch string(raw) {
+	case "notifications/progress":
+		return "notifications/progress"
+	case "notifications/message":
+		return "notifications/message"
+	}
+	return string(raw)
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the JSON value that starts at
+// b[i]. b is valid JSON (checked by validJSON), so the scan only tracks
+// strings and nesting.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(b)
+	default: // a number, true, false or null
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+// skipString returns the index just past the JSON string that starts at
+// b[i].
+func skipString(b []byte, i int) int {
+	i++
+	for i < len(b) {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			break
+		}
+		k := bytes.IndexByte(b[i:i+j], '\\')
+		if k < 0 {
+			return i + j + 1
+		}
+		i += k + 2 // the backslash and the byte it escapes
+	}
+	return len(b)
 }
 
 // countProgress adds one to *progress if m is a progress notification.
@@ -217,34 +547,23 @@ func idEqual(raw json.RawMessage, id int64) bool {
 	return bytes.Equal(raw, strconv.AppendInt(tmp[:0], id, 10))
 }
 
-// capReader reads at most n bytes from r and fails with ErrTooLarge past
-// them (io.LimitReader would end silently instead).
-type capReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.n <= 0 {
-		return 0, ErrTooLarge
-	}
-	if int64(len(p)) > c.n {
-		p = p[:c.n]
-	}
-	n, err := c.r.Read(p)
-	c.n -= int64(n)
-	return n, err
-}
-
 // readAll appends r's bytes to b until EOF, like io.ReadAll into a buffer
-// of the caller's.
-func readAll(r io.Reader, b []byte) ([]byte, error) {
+// of the caller's, failing with ErrTooLarge past limit bytes.
+func readAll(r io.Reader, b []byte, limit int64) ([]byte, error) {
+	start := len(b)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := r.Read(b[len(b):cap(b)])
+		room := b[len(b):cap(b)]
+		if left := limit - int64(len(b)-start) + 1; int64(len(room)) > left {
+			room = room[:left] // one byte more than allowed tells "too large"
+		}
+		n, err := r.Read(room)
 		b = b[:len(b)+n]
+		if int64(len(b)-start) > limit {
+			return b, ErrTooLarge
+		}
 		if err == io.EOF {
 			return b, nil
 		}

@@ -28,6 +28,11 @@ type Request struct {
 	// the notifications that arrive before the response. A progressToken
 	// already in Params' _meta is kept instead.
 	Progress bool
+	// NoResult leaves Response.Result nil: the caller only wants to know
+	// how the call ended. The result is read and judged all the same
+	// (isError, input_required), but not copied out of the reply, which
+	// saves the one allocation a call otherwise costs.
+	NoResult bool
 
 	t *template // Method and Params taken apart; nil: done per call when needed
 }
@@ -40,6 +45,7 @@ type template struct {
 	params      json.RawMessage // as built from, to notice later edits
 	methodValue []string        // {method}: the Mcp-Method header
 	nameValue   []string        // {name or URI, encoded}: the Mcp-Name header; nil when the method has none
+	header      [][2]string     // Mcp-Method and (if any) Mcp-Name, for httpc
 	meta        []byte          // members of Params' own _meta, without braces and without the client-owned keys; nil if none
 	hasToken    bool            // Params' own _meta carries a progressToken
 	rest        []byte          // members of Params but _meta, without braces; nil if none
@@ -91,6 +97,7 @@ func sameBytes(a, b []byte) bool {
 func newTemplate(method string, params json.RawMessage) (*template, error) {
 	t := &template{method: method, params: params, methodValue: []string{method}}
 	if len(params) == 0 {
+		t.setHeader()
 		return t, nil
 	}
 	var members map[string]json.RawMessage
@@ -130,7 +137,16 @@ func newTemplate(method string, params json.RawMessage) (*template, error) {
 			t.nameValue = []string{headerValue(name)}
 		}
 	}
+	t.setHeader()
 	return t, nil
+}
+
+// setHeader fills t.header from t.methodValue and t.nameValue.
+func (t *template) setHeader() {
+	t.header = [][2]string{{"Mcp-Method", t.methodValue[0]}}
+	if t.nameValue != nil {
+		t.header = append(t.header, [2]string{"Mcp-Name", t.nameValue[0]})
+	}
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {

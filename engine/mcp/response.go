@@ -21,10 +21,13 @@ type Response struct {
 	// Status is the HTTP status of the final exchange; 0 if none arrived.
 	Status int
 	// Result is the JSON-RPC result on success (also for a tools/call
-	// with isError: true); nil otherwise.
+	// with isError: true); nil otherwise, and with Request.NoResult. It
+	// is the caller's to keep.
 	Result json.RawMessage
 	// FirstByte is the time from sending the final request to its
-	// response headers; zero if none arrived.
+	// response headers; zero if none arrived. On httpc it is measured
+	// from the write of the request (a dial, if any, is not counted); on
+	// net/http from handing the request to the transport.
 	FirstByte time.Duration
 	// Total is the time from sending the final request to reading its
 	// response: the end of a JSON body, or the SSE event that carries the
@@ -47,15 +50,34 @@ type Response struct {
 
 // toolCallError checks a tools/call result: nil if it succeeded,
 // ErrToolError (with the result's first text) if it has isError: true,
-// ErrProtocol if it is not an object.
+// ErrProtocol if it is not an object (or isError not a boolean). result
+// is valid JSON (readResponse checked it); it is scanned, not decoded,
+// unless it reports an error.
 func toolCallError(result json.RawMessage) error {
-	var r struct {
-		IsError bool `json:"isError"`
+	b := bytes.TrimSpace(result)
+	if len(b) == 0 || !(b[0] == '{' || b[0] == 'n') {
+		return fmt.Errorf("%w: tools/call result is not an object: %.32s", ErrProtocol, b)
 	}
-	if err := json.Unmarshal(result, &r); err != nil {
-		return fmt.Errorf("%w: tools/call result: %v", ErrProtocol, err)
+	isError := false
+	for i := 1; b[0] == '{'; {
+		key, val, next, ok := nextMember(b, i)
+		if !ok {
+			break
+		}
+		i = next
+		if keyIs(key, "isError") {
+			switch val[0] {
+			case 't':
+				isError = true
+			case 'f':
+				isError = false
+			case 'n': // null leaves it as it was, as encoding/json does
+			default:
+				return fmt.Errorf("%w: tools/call result: isError is not a boolean: %.32s", ErrProtocol, val)
+			}
+		}
 	}
-	if !r.IsError {
+	if !isError {
 		return nil
 	}
 	var c struct {

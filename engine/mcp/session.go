@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -21,8 +22,8 @@ import (
 // and opening or closing it sends nothing.
 type Session struct {
 	c     *Client
-	send  sender          // the Client's, or that of a transport of the session's own
-	own   *http.Transport // the session's own transport, if any; closed with the session
+	own   via             // connections of the session's own (an httpc.Client or a net/http sender); zero: the Client's
+	ownTr *http.Transport // the session's own net/http transport, if any; closed with the session
 	stats *stats          // the pool's counters; nil outside a pool
 	ids   atomic.Int64    // the last JSON-RPC id sent
 
@@ -44,6 +45,10 @@ type sessionState struct {
 	versionValue []string // {protocol version}
 	modern       bool     // the 2026-07-28 era: _meta and Mcp-* headers on every request
 	meta         []byte   // the client's _meta members (2026-07-28 era); nil otherwise
+
+	// httpc: the head of every POST with this state (Client.prepare).
+	tpl    *httpc.Template
+	tplErr error
 }
 
 func newSessionState(id, version string) *sessionState {
@@ -127,33 +132,28 @@ func (s *Session) Do(ctx context.Context, r Request) Response {
 	return res
 }
 
+// via returns how the session's exchanges go: over its own connections,
+// or the Client's.
+func (s *Session) via() via {
+	if s.own.hc != nil || s.own.send != nil {
+		return s.own
+	}
+	return s.c.shared()
+}
+
 // call sends r once with session state st. forgot reports that the server
 // no longer knows the session.
 func (s *Session) call(ctx context.Context, st *sessionState, r *Request) (res Response, forgot bool) {
 	id := s.ids.Add(1)
-	ex := s.c.post(ctx, s.send, st, id, r)
-	res = ex.Response
-	switch {
-	case res.Kind != outcome.OK:
-		if ex.sent && ctx.Err() != nil && !st.modern {
-			s.cancel(st, id, ctx.Err())
-		}
-		return res, ex.forgot
-	case ex.msg.Error != nil:
-		res.Kind, res.Err = outcome.JSONRPC(ex.msg.Error.Code), ex.msg.Error
-		return res, false
-	}
-	res.Result = ex.msg.Result
-	if inputRequired(res.Result) {
-		res.Kind, res.Err = KindInputRequired, ErrInputRequired
-	} else if r.Method == "tools/call" {
-		if err := toolCallError(res.Result); errors.Is(err, ErrToolError) {
-			res.Kind, res.Err = outcome.ToolError, err
-		} else if err != nil {
-			res.Kind, res.Err = outcome.Protocol, err
+	ex := s.c.post(ctx, s.via(), st, id, r, true)
+	if ex.Kind != outcome.OK && ex.sent && !ex.answered && !st.modern {
+		if err := ctx.Err(); err != nil {
+			s.cancel(st, id, err)
+		} else if ex.Kind == outcome.Timeout { // Client.Timeout
+			s.cancel(st, id, ex.Err)
 		}
 	}
-	return res, false
+	return ex.Response, ex.forgot
 }
 
 // cancel tells the server, in the background, that the request numbered
@@ -176,7 +176,7 @@ func (s *Session) cancel(st *sessionState, id int64, why error) {
 		p = appendString(p, why.Error())
 		p = append(p, '}')
 		r := Request{Method: "notifications/cancelled", Params: p}
-		s.c.post(ctx, s.c.send, st, -1, &r)
+		s.c.post(ctx, s.c.shared(), st, -1, &r, false)
 	}()
 }
 
@@ -212,7 +212,7 @@ func (s *Session) renew(ctx context.Context, seen uint64) (st *sessionState, did
 		s.renewal = r
 		s.mu.Unlock()
 
-		st, took, shook, err := s.c.handshake(ctx, s.send, &s.ids)
+		st, took, shook, err := s.c.handshake(ctx, s.via(), &s.ids)
 		if shook || err != nil {
 			s.stats.handshake(took, err, seen != 0)
 		}
@@ -229,16 +229,21 @@ func (s *Session) renew(ctx context.Context, seen uint64) (st *sessionState, did
 		r.err, r.ctxDone = err, ctx.Err() != nil
 		close(r.done)
 
-		switch {
-		case err != nil:
-			return nil, false, took, err
-		case closed:
-			// Close ran during the handshake: end the new server session too.
-			if st.id != "" {
-				s.stats.deleted(s.c.delete(ctx, s.send, st))
-				s.closeConns()
+		if closed {
+			// Close or Abandon ran during the handshake and left the
+			// session's connections to this call: end the new server
+			// session too, then close them.
+			if err == nil && st.id != "" {
+				s.stats.deleted(s.c.delete(ctx, s.via(), st))
 			}
-			return nil, false, took, ErrClosed
+			s.closeConns()
+			if err == nil {
+				err = ErrClosed
+			}
+			return nil, false, took, err
+		}
+		if err != nil {
+			return nil, false, took, err
 		}
 		return st, true, took, nil
 	}
@@ -248,15 +253,17 @@ func (s *Session) renew(ctx context.Context, seen uint64) (st *sessionState, did
 // session id). 404 and 405 replies count as success. Later calls fail with
 // ErrClosed; closing again does nothing and returns nil.
 func (s *Session) Close(ctx context.Context) error {
-	st, ok := s.markClosed()
+	st, renewing, ok := s.markClosed()
 	if !ok {
 		return nil
 	}
-	defer s.closeConns()
+	if !renewing {
+		defer s.closeConns()
+	}
 	if st == nil || st.id == "" {
 		return nil
 	}
-	err := s.c.delete(ctx, s.send, st)
+	err := s.c.delete(ctx, s.via(), st)
 	s.stats.deleted(err)
 	return err
 }
@@ -268,11 +275,13 @@ func (s *Session) Close(ctx context.Context) error {
 // yet). Later calls fail with ErrClosed; the server may still be sent
 // requests with that id by other means.
 func (s *Session) Abandon() string {
-	st, ok := s.markClosed()
+	st, renewing, ok := s.markClosed()
 	if !ok {
 		return ""
 	}
-	s.closeConns()
+	if !renewing {
+		s.closeConns()
+	}
 	if st == nil || st.id == "" {
 		return ""
 	}
@@ -281,21 +290,29 @@ func (s *Session) Abandon() string {
 }
 
 // markClosed marks s closed and returns its state; ok is false if it was
-// closed already.
-func (s *Session) markClosed() (st *sessionState, ok bool) {
+// closed already. renewing reports a handshake in flight, which then
+// closes the session's connections when it ends (see renew), so that
+// its exchanges and the DELETE of the server session it opens can
+// finish (a closed httpc.Client sends nothing more).
+func (s *Session) markClosed() (st *sessionState, renewing, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed.Load() {
-		return nil, false
+		return nil, false, false
 	}
 	s.closed.Store(true)
-	return s.state.Load(), true
+	return s.state.Load(), s.renewal != nil, true
 }
 
-// closeConns closes the idle connections of the session's own transport.
+// closeConns closes the connections of the session's own: its
+// httpc.Client (connections in use close when their calls end) or the
+// idle connections of its net/http transport.
 func (s *Session) closeConns() {
-	if s.own != nil {
-		s.own.CloseIdleConnections()
+	if s.own.hc != nil {
+		s.own.hc.Close()
+	}
+	if s.ownTr != nil {
+		s.ownTr.CloseIdleConnections()
 	}
 }
 
