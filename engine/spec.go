@@ -216,7 +216,9 @@ type MCPRequest struct {
 	Method string
 	// Params is the encoded params object; nil sends none.
 	Params json.RawMessage
-	// Tool is the tool name of a tools/call, used to name the request.
+	// Tool names what the request acts on, for summaries: the tool of a
+	// tools/call, the URI of a resources/read, the prompt of a prompts/get.
+	// Zero: the method alone names the request.
 	Tool string
 	// Progress asks for progress notifications (a progressToken in _meta);
 	// the summary counts those that arrive.

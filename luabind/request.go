@@ -41,12 +41,16 @@ type requests struct {
 // functions returns the builders by their names in the DSL, "mcp.call".
 func (rs *requests) functions() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
-		"mcp.tools_list": rs.mcpToolsList,
-		"mcp.call":       rs.mcpCall,
-		"mcp.ping":       rs.mcpPing,
-		"mcp.request":    rs.mcpRequest,
-		"http.get":       rs.httpGet,
-		"http.post":      rs.httpPost,
+		"mcp.tools_list":     rs.mcpToolsList,
+		"mcp.call":           rs.mcpCall,
+		"mcp.ping":           rs.mcpPing,
+		"mcp.request":        rs.mcpRequest,
+		"mcp.resources_list": rs.mcpResourcesList,
+		"mcp.read_resource":  rs.mcpReadResource,
+		"mcp.prompts_list":   rs.mcpPromptsList,
+		"mcp.get_prompt":     rs.mcpGetPrompt,
+		"http.get":           rs.httpGet,
+		"http.post":          rs.httpPost,
 	}
 }
 
@@ -133,6 +137,55 @@ func (rs *requests) mcpToolsList(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.tools_list"}
 	c.arity(0, "no arguments")
 	return rs.finish(c, newMCP("tools/list", "", nil))
+}
+
+// mcpResourcesList implements mcp.resources_list().
+func (rs *requests) mcpResourcesList(L *lua.LState) int {
+	c := &builder{L: L, name: "mcp.resources_list"}
+	c.arity(0, "no arguments")
+	return rs.finish(c, newMCP("resources/list", "", nil))
+}
+
+// mcpPromptsList implements mcp.prompts_list().
+func (rs *requests) mcpPromptsList(L *lua.LState) int {
+	c := &builder{L: L, name: "mcp.prompts_list"}
+	c.arity(0, "no arguments")
+	return rs.finish(c, newMCP("prompts/list", "", nil))
+}
+
+// mcpReadResource implements mcp.read_resource(uri): a resources/read of
+// uri, named "resources/read URI" in summaries.
+func (rs *requests) mcpReadResource(L *lua.LState) int {
+	c := &builder{L: L, name: "mcp.read_resource"}
+	c.arity(1, `a resource URI, as in mcp.read_resource("demo://readme")`)
+	uri := c.str(1, "uri")
+	params := appendJSONString(append(make([]byte, 0, 16+len(uri)), `{"uri":`...), uri)
+	params = append(params, '}')
+	return rs.finish(c, newMCP("resources/read", uri, params))
+}
+
+// mcpGetPrompt implements mcp.get_prompt(name, args): a prompts/get of
+// the named prompt with string arguments, named "prompts/get NAME".
+func (rs *requests) mcpGetPrompt(L *lua.LState) int {
+	c := &builder{L: L, name: "mcp.get_prompt"}
+	c.arity(2, `a prompt name and a table of string arguments, as in mcp.get_prompt("greet", { name = "Ada" })`)
+	name := c.str(1, "name")
+	if t, ok := L.Get(2).(*lua.LTable); ok {
+		t.ForEach(func(k, v lua.LValue) {
+			if _, isStr := v.(lua.LString); !isStr {
+				c.problems = append(c.problems, fmt.Sprintf("%s: args[%s]: prompt arguments are strings, got %s", c.name, k, describe(v)))
+			}
+		})
+	}
+	params := make([]byte, 0, 64+2*len(name))
+	params = append(params, `{"name":`...)
+	params = appendJSONString(params, name)
+	if args, ok := c.json(&rs.enc, nil, 2, "args", `{ name = "Ada" }`, true); ok {
+		params = append(params, `,"arguments":`...)
+		params = append(params, args...)
+	}
+	params = append(params, '}')
+	return rs.finish(c, newMCP("prompts/get", name, params))
 }
 
 // mcpPing implements mcp.ping().

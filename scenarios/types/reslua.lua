@@ -99,6 +99,17 @@ function mcp.tools_list() end
 function mcp.call(tool, args) end
 ---@return reslua.Request
 function mcp.ping() end
+---@return reslua.Request
+function mcp.resources_list() end
+---@param uri string
+---@return reslua.Request
+function mcp.read_resource(uri) end
+---@return reslua.Request
+function mcp.prompts_list() end
+---@param name string
+---@param args? table<string, string>
+---@return reslua.Request
+function mcp.get_prompt(name, args) end
 ---@param method string any JSON-RPC method, e.g. "resources/list"
 ---@param params? table
 ---@return reslua.Request
