@@ -334,16 +334,15 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	timeout := l.spec.Target.spec.Timeout
 	if e.Build {
 		spec, err := l.build(ctx, w, i, a.n, timeout)
-		if err != nil {
+		if err == nil {
+			if s, err = l.makeSender(spec); err != nil {
+				err = fmt.Errorf("mix[%d]: %w", i+1, err)
+			}
+		}
+		if err != nil { // nothing was sent
 			l.hookFailed(err)
 			now := l.clock.Now()
-			l.stats[i].record(outcome.ScriptError, now.Sub(a.intended), 0, now.Sub(a.intended))
-			return
-		}
-		if s, err = l.makeSender(spec); err != nil {
-			l.hookFailed(fmt.Errorf("mix[%d]: %w", i+1, err))
-			now := l.clock.Now()
-			l.stats[i].record(outcome.ScriptError, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].record(sendResult{kind: outcome.ScriptError}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}
@@ -357,10 +356,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 			res.kind = outcome.CheckFailed
 		}
 	}
-	l.stats[i].record(res.kind, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
-	if res.firstByte > 0 || res.progress > 0 {
-		l.stats[i].recordMCP(res.firstByte, res.progress)
-	}
+	l.stats[i].record(res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
 }
 
 // build runs the script that makes mix entry i's request n.
@@ -371,7 +367,7 @@ func (l *Load) build(ctx context.Context, w *worker, i int, n int64, timeout tim
 	}
 	bctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	spec, err := h.Build(bctx, i, n)
+	spec, err := h.Build(bctx, i, n) // a script's error names its own file:line
 	if err == nil && (spec.MCP == nil) == (spec.HTTP == nil) {
 		err = fmt.Errorf("mix[%d]: the builder returned no request", i+1)
 	}

@@ -53,25 +53,21 @@ func newRequestStats(name string) *requestStats {
 	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram(), firstByte: newHistogram()}
 }
 
-func (s *requestStats) record(k outcome.Kind, latency, service, wait time.Duration) {
+// record adds one request's outcome, with its time to first byte and
+// progress notifications when the sender knew them, under one lock.
+func (s *requestStats) record(r sendResult, latency, service, wait time.Duration) {
 	s.mu.Lock()
 	s.count++
-	if k != outcome.OK {
-		s.errors[k]++
+	if r.kind != outcome.OK {
+		s.errors[r.kind]++
 	}
 	recordDuration(s.latency, latency)
 	recordDuration(s.service, service)
 	recordDuration(s.wait, wait)
-	s.mu.Unlock()
-}
-
-// recordMCP records what an MCP response told beyond its outcome.
-func (s *requestStats) recordMCP(firstByte time.Duration, progress int) {
-	s.mu.Lock()
-	if firstByte > 0 {
-		recordDuration(s.firstByte, firstByte)
+	if r.firstByte > 0 {
+		recordDuration(s.firstByte, r.firstByte)
 	}
-	s.progress += int64(progress)
+	s.progress += int64(r.progress)
 	s.mu.Unlock()
 }
 
