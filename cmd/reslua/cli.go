@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,7 @@ Usage:
 Flags of run and check:
   -e, --env KEY=VALUE    set env.KEY for the script (repeatable; overrides the environment)
       --lib-path DIR     also look for require()d modules in DIR (repeatable; RESLUA_PATH too)
+      --cpuprofile FILE  write a Go CPU profile of the run to FILE (go tool pprof)
   -h, --help             show this help
 
 Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
@@ -78,9 +80,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // options are the flags shared by run and check.
 type options struct {
-	file    string
-	env     map[string]string
-	libPath []string
+	file       string
+	env        map[string]string
+	libPath    []string
+	cpuProfile string
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -88,6 +91,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	fs.SetOutput(io.Discard)
 	pairs := fs.StringArrayP("env", "e", nil, "KEY=VALUE for the script's env table")
 	libs := fs.StringArray("lib-path", nil, "directory for require()d modules")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to FILE")
 	help := fs.BoolP("help", "h", false, "show help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
@@ -101,7 +105,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		fmt.Fprintf(stderr, "reslua %s: expected one scenario file, got %d arguments\n\n%s", name, fs.NArg(), usage)
 		return options{}, exitUsage, false
 	}
-	o := options{file: fs.Arg(0), env: map[string]string{}}
+	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -152,6 +156,14 @@ func runCommand(ctx context.Context, name string, args []string, stdout, stderr 
 func execute(ctx context.Context, o options, script *luabind.Script, plan engine.Plan, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "reslua %s: running %s (%d load%s, about %s)\n",
 		version, o.file, len(plan.Loads), plural(len(plan.Loads)), plan.Length)
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslua: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
+	}
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version})
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
@@ -236,4 +248,17 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// startCPUProfile profiles the process into path until the returned stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -100,6 +101,9 @@ func newTemplate(method string, params json.RawMessage) (*template, error) {
 		t.setHeader()
 		return t, nil
 	}
+	if t, ok := fastTemplate(t, params); ok {
+		return t, nil
+	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(params, &members); err != nil || members == nil {
 		return nil, fmt.Errorf("%w: %s %.64s", ErrParams, method, params)
@@ -159,6 +163,51 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 }
 
 // appendMember appends `"key":value` to b, after a comma if b is not empty.
+// fastTemplate fills t from params without decoding them, for the common
+// case of requests built per request by a script: a valid object whose
+// keys have no escapes and no top-level _meta. ok is false for anything
+// else, which newTemplate then takes apart with encoding/json.
+func fastTemplate(t *template, params json.RawMessage) (*template, bool) {
+	i := skipSpace(params, 0)
+	if i >= len(params) || params[i] != '{' || !validJSON(params) {
+		return nil, false
+	}
+	nameKey := ""
+	switch t.method {
+	case "tools/call", "prompts/get":
+		nameKey = `"name"`
+	case "resources/read":
+		nameKey = `"uri"`
+	}
+	type member struct{ key, val []byte }
+	var buf [8]member // most params have a few members: no allocation
+	members := buf[:0]
+	for i++; ; {
+		key, val, next, ok := nextMember(params, i)
+		if !ok {
+			break
+		}
+		if bytes.IndexByte(key, '\\') >= 0 || string(key) == `"_meta"` {
+			return nil, false
+		}
+		if string(key) == nameKey {
+			if len(val) < 2 || val[0] != '"' || bytes.IndexByte(val, '\\') >= 0 {
+				return nil, false // a name to decode
+			}
+			t.nameValue = []string{headerValue(string(val[1 : len(val)-1]))}
+		}
+		members = append(members, member{key, val})
+		i = next
+	}
+	// In key order, as the decoding path sends them.
+	slices.SortFunc(members, func(a, b member) int { return bytes.Compare(a.key, b.key) })
+	for _, m := range members {
+		t.rest = appendMember(t.rest, string(m.key[1:len(m.key)-1]), m.val)
+	}
+	t.setHeader()
+	return t, true
+}
+
 func appendMember(b []byte, key string, value json.RawMessage) []byte {
 	if len(b) > 0 {
 		b = append(b, ',')
