@@ -24,6 +24,9 @@ type CheckSpec struct {
 	Request string
 	// Load limits the check to one load; zero means every load.
 	Load string
+	// Tag limits the check to loads with a tag, written "name=value";
+	// zero means every load.
+	Tag string
 	// Where says where the check was declared, e.g. "scenarios/mcp.lua:40",
 	// and prefixes its errors; zero means nowhere in particular.
 	Where string
@@ -92,6 +95,11 @@ func ParseCheck(s CheckSpec) (Check, error) {
 	}
 	if op == "" {
 		return Check{}, fmt.Errorf("%s: threshold %q must start with one of < <= > >= == !=, as in %q", s.Metric, s.Threshold, example(u))
+	}
+	if s.Tag != "" {
+		if k, _, ok := strings.Cut(s.Tag, "="); !ok || k == "" {
+			return Check{}, fmt.Errorf("tag: expected name=value, as in \"tier=gold\", got %q", s.Tag)
+		}
 	}
 	v, err := parseValue(strings.TrimSpace(expr[len(op):]), u)
 	if err != nil {
@@ -185,6 +193,9 @@ func (c Check) String() string {
 	var scope []string
 	if c.Spec.Load != "" {
 		scope = append(scope, "load="+c.Spec.Load)
+	}
+	if c.Spec.Tag != "" {
+		scope = append(scope, "tag "+c.Spec.Tag)
 	}
 	if c.Spec.Request != "" {
 		scope = append(scope, "request="+c.Spec.Request)

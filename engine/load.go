@@ -498,6 +498,7 @@ func (l *Load) result() LoadResult {
 		Target:    l.spec.Target.spec.Name,
 		Closed:    l.spec.Closed,
 		Plan:      l.spec.Describe(),
+		Tags:      l.spec.Tags,
 		Rate:      l.spec.Rate,
 		VUs:       l.spec.VUs,
 		Duration:  l.spec.Length(),

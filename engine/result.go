@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -44,6 +45,8 @@ type LoadResult struct {
 	Closed bool
 	// Plan is LoadSpec.Describe of the load as planned.
 	Plan string
+	// Tags are the load's tags.
+	Tags map[string]string
 	// Rate (open) or VUs (closed) is the planned starting value; Duration
 	// the planned length.
 	Rate     float64
@@ -134,10 +137,14 @@ type aggregate struct {
 	latency, service         *hdrhistogram.Histogram
 }
 
-func (r *Result) aggregate(loadName, request string) aggregate {
+func (r *Result) aggregate(loadName, tag, request string) aggregate {
 	a := aggregate{latency: newHistogram(), service: newHistogram()}
+	tagKey, tagValue, _ := strings.Cut(tag, "=")
 	for _, l := range r.Loads {
 		if loadName != "" && l.Name != loadName {
+			continue
+		}
+		if tag != "" && l.Tags[tagKey] != tagValue {
 			continue
 		}
 		a.dropped += l.Dropped
@@ -158,7 +165,7 @@ func (r *Result) aggregate(loadName, request string) aggregate {
 }
 
 func (r *Result) evaluate(c Check) CheckResult {
-	a := r.aggregate(c.Spec.Load, c.Spec.Request)
+	a := r.aggregate(c.Spec.Load, c.Spec.Tag, c.Spec.Request)
 	ms := func(h *hdrhistogram.Histogram, q float64) float64 {
 		return float64(h.ValueAtQuantile(q)) / 1000
 	}

@@ -399,11 +399,21 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 
 // checkScope reports a check whose load or request scope matches nothing.
 func (r *Run) checkScope(c Check) error {
-	var loads, requests []string
-	seenReq := map[string]bool{}
+	var loads, requests, tags []string
+	seenReq, seenTag := map[string]bool{}, map[string]bool{}
+	tagKey, tagValue, _ := strings.Cut(c.Spec.Tag, "=")
 	for _, pl := range r.plan.Loads {
 		loads = append(loads, pl.Spec.Name)
+		for k, v := range pl.Spec.Tags {
+			if t := k + "=" + v; !seenTag[t] {
+				seenTag[t] = true
+				tags = append(tags, t)
+			}
+		}
 		if c.Spec.Load != "" && pl.Spec.Name != c.Spec.Load {
+			continue
+		}
+		if c.Spec.Tag != "" && pl.Spec.Tags[tagKey] != tagValue {
 			continue
 		}
 		for _, e := range pl.Spec.Mix {
@@ -416,6 +426,9 @@ func (r *Run) checkScope(c Check) error {
 	}
 	if c.Spec.Load != "" && !contains(loads, c.Spec.Load) {
 		return unknownName("load", c.Spec.Load, loads)
+	}
+	if c.Spec.Tag != "" && !seenTag[c.Spec.Tag] {
+		return unknownName("tag", c.Spec.Tag, tags)
 	}
 	if c.Spec.Request != "" && !seenReq[c.Spec.Request] {
 		return unknownName("request", c.Spec.Request, requests)

@@ -109,6 +109,9 @@ type LoadSpec struct {
 	Name string
 	// Target receives the load. Required.
 	Target *Target
+	// Tags label the load ({"tier": "gold"}) so that checks can be scoped
+	// to every load with a tag. Nil means none.
+	Tags map[string]string
 
 	// Closed selects the closed model: VUs virtual users instead of an
 	// arrival Rate. The zero value is the open model.
@@ -328,6 +331,11 @@ func (s LoadSpec) Validate() error {
 	}
 	if !s.Closed && peak > maxRate {
 		bad("stages: at most %d per second per load, got %g", maxRate, peak)
+	}
+	for k := range s.Tags {
+		if k == "" || strings.ContainsAny(k, "= ") {
+			bad("tags: a tag name is a word without '=' or spaces, got %q", k)
+		}
 	}
 	if s.FreshSessions && s.Sessions != 0 {
 		bad("sessions: fresh_sessions opens a session per request; leave sessions out")

@@ -69,8 +69,8 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if l.Elapsed > 0 {
 		achieved = float64(completed) / l.Elapsed.Seconds()
 	}
-	fmt.Fprintf(w, "\nload %q → target %q: planned %s; achieved %.1f/s over %s\n",
-		l.Name, l.Target, l.Plan, achieved, l.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "\nload %q → target %q%s: planned %s; achieved %.1f/s over %s\n",
+		l.Name, l.Target, formatTags(l.Tags), l.Plan, achieved, l.Elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  request\tcount\trate\tp50\tp90\tp95\tp99\tmax\terrors\t")
 	total := RequestResult{Name: "total", Errors: map[outcome.Kind]int64{}, Latency: newHistogram(), Service: newHistogram(), Wait: newHistogram()}
@@ -198,4 +198,17 @@ func writeHealth(w io.Writer, h GeneratorHealth, elapsed time.Duration, complete
 	if len(h.Warnings) > 0 {
 		fmt.Fprintln(w, "  warning: the generator, not the target, may have limited this run; read its figures with that in mind")
 	}
+}
+
+// formatTags renders tags as " [k=v k=v]", sorted; "" for none.
+func formatTags(tags map[string]string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(tags))
+	for k, v := range tags {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return " [" + strings.Join(parts, " ") + "]"
 }

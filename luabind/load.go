@@ -34,6 +34,7 @@ func (t *traffic) String() string { return "load " + strconv.Quote(t.name) }
 func (b *binder) load(L *lua.LState) int {
 	f := newArgs(L, "load", `{ target = ..., rate = 300, duration = "30s", mix = { ... } }`)
 	spec := engine.LoadSpec{Name: f.str("name", optional)}
+	spec.Tags = f.stringMap("tags", optional)
 	var tg *target
 	if v := f.get("target", required); v != lua.LNil {
 		var ok bool

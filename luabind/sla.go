@@ -47,6 +47,7 @@ func (b *binder) sla(L *lua.LState) int {
 				Threshold: ef.toString("threshold", ef.index(2, "threshold", required)),
 				Request:   ef.str("request", optional),
 				Load:      ef.str("load", optional),
+				Tag:       ef.str("tag", optional),
 				Where:     where,
 			}
 			ef.done()

@@ -59,6 +59,7 @@ function target(spec) end
 ---@class reslua.LoadSpec
 ---@field name? string default: the target's name
 ---@field target reslua.Target
+---@field tags? table<string, string> labels, for checks scoped with tag = "name=value"
 ---@field rate? number open model: arrivals per second (the start rate with stages)
 ---@field vus? integer closed model: virtual users (the start count with stages)
 ---@field think_time? string closed model: pause after each reply
@@ -86,6 +87,7 @@ function sleep(d) end
 ---@field [2] string a threshold such as "< 250ms", "< 1%", ">= 250", "== 0"
 ---@field request? string only requests of this name
 ---@field load? string only this load
+---@field tag? string only loads with this tag, "name=value"
 
 ---@param checks reslua.Check[]
 function sla(checks) end
