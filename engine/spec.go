@@ -226,6 +226,9 @@ type MCPRequest struct {
 	// Progress asks for progress notifications (a progressToken in _meta);
 	// the summary counts those that arrive.
 	Progress bool
+	// AllPages makes a tools/list follow nextCursor to the last page, all
+	// pages counting as one request; only for tools/list.
+	AllPages bool
 }
 
 // HTTPRequest is a plain HTTP request against the target's origin.
@@ -243,6 +246,8 @@ func (r RequestSpec) DisplayName() string {
 	switch {
 	case r.Name != "":
 		return r.Name
+	case r.MCP != nil && r.MCP.AllPages:
+		return r.MCP.Method + " (all pages)"
 	case r.MCP != nil && r.MCP.Tool != "":
 		return r.MCP.Method + " " + r.MCP.Tool
 	case r.MCP != nil:
@@ -367,6 +372,9 @@ func (s LoadSpec) Validate() error {
 		} else if m != nil {
 			if _, err := mcp.NewRequest(m.Method, m.Params); err != nil {
 				errs = append(errs, fmt.Errorf("mix[%d]: %v", i+1, err))
+			}
+			if m.AllPages && m.Method != "tools/list" {
+				errs = append(errs, fmt.Errorf("mix[%d]: all pages apply to tools/list only, not %s", i+1, m.Method))
 			}
 		}
 		if h := e.Request.HTTP; h != nil && !strings.HasPrefix(h.Path, "/") {

@@ -132,10 +132,11 @@ func withTimeout(ctx context.Context, d time.Duration, send func(context.Context
 
 // mcpSender sends a JSON-RPC request through a load's session pool.
 type mcpSender struct {
-	pool    *mcp.Pool
-	req     mcp.Request
-	timeout time.Duration
-	native  bool
+	pool     *mcp.Pool
+	req      mcp.Request
+	timeout  time.Duration
+	native   bool
+	allPages bool // tools/list through every page
 }
 
 func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
@@ -146,9 +147,14 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 }
 
 func (s mcpSender) do(ctx context.Context, keep bool) sendResult {
-	req := s.req
-	req.NoResult = !keep
-	r := s.pool.Do(ctx, req)
+	var r mcp.Response
+	if s.allPages {
+		_, r = mcp.ListAllTools(ctx, s.pool)
+	} else {
+		req := s.req
+		req.NoResult = !keep
+		r = s.pool.Do(ctx, req)
+	}
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
@@ -215,7 +221,7 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 			return nil, err
 		}
 		req.Progress = r.MCP.Progress
-		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout, native: t.hc != nil}, nil
+		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout, native: t.hc != nil, allPages: r.MCP.AllPages}, nil
 	}
 	m := r.HTTP.Method
 	if m == "" {

@@ -132,11 +132,19 @@ func newMCP(method, tool string, params json.RawMessage) *request {
 	return &m.request
 }
 
-// mcpToolsList implements mcp.tools_list().
+// mcpToolsList implements mcp.tools_list() and mcp.tools_list { all = true },
+// which follows nextCursor through every page as one request.
 func (rs *requests) mcpToolsList(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.tools_list"}
-	c.arity(0, "no arguments")
-	return rs.finish(c, newMCP("tools/list", "", nil))
+	c.arity(1, "no arguments, or { all = true }")
+	r := newMCP("tools/list", "", nil)
+	if L.GetTop() == 1 {
+		f := newFields(L.Get(1), "mcp.tools_list", "{ all = true }")
+		r.spec.MCP.AllPages = f.boolean("all", optional)
+		f.done()
+		c.problems = append(c.problems, f.problems...)
+	}
+	return rs.finish(c, r)
 }
 
 // mcpResourcesList implements mcp.resources_list().
@@ -199,7 +207,7 @@ func (rs *requests) mcpPing(L *lua.LState) int {
 // {"name": tool, "arguments": args}; args nil or {} sends {}.
 func (rs *requests) mcpCall(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.call"}
-	c.arity(2, `a tool name and a table of arguments, as in mcp.call("echo", { message = "hi" })`)
+	c.arity(3, `a tool name, a table of arguments and options, as in mcp.call("slow", { ms = 10 }, { progress = true })`)
 	tool := c.str(1, "tool")
 	params := make([]byte, 0, 64+2*len(tool))
 	params = append(params, `{"name":`...)
@@ -210,7 +218,14 @@ func (rs *requests) mcpCall(L *lua.LState) int {
 		params = append(params, "{}"...)
 	}
 	params = append(params, '}')
-	return rs.finish(c, newMCP("tools/call", tool, params))
+	r := newMCP("tools/call", tool, params)
+	if L.GetTop() == 3 {
+		f := newFields(L.Get(3), "mcp.call: options", "{ progress = true }")
+		r.spec.MCP.Progress = f.boolean("progress", optional)
+		f.done()
+		c.problems = append(c.problems, f.problems...)
+	}
+	return rs.finish(c, r)
 }
 
 // mcpRequest implements mcp.request(method, params): any JSON-RPC method,

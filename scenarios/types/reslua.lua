@@ -93,12 +93,16 @@ function sleep(d) end
 function sla(checks) end
 
 mcp = {}
+--- tools/list; { all = true } follows nextCursor through every page as one request.
+---@param opts? { all: boolean }
 ---@return reslua.Request
-function mcp.tools_list() end
+function mcp.tools_list(opts) end
+--- tools/call; { progress = true } asks for progress notifications, counted in the summary.
 ---@param tool string
 ---@param args? table
+---@param opts? { progress: boolean }
 ---@return reslua.Request
-function mcp.call(tool, args) end
+function mcp.call(tool, args, opts) end
 ---@return reslua.Request
 function mcp.ping() end
 ---@return reslua.Request
