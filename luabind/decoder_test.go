@@ -111,7 +111,7 @@ func TestDecoderMessages(t *testing.T) {
 			`mcp.call() mcp.call("echo", "hi") mcp.tools_list(1) mcp.ping(1, 2) http.get(5) http.post("/x", {}) mcp.request("")`,
 			[]string{`scenario.lua:2: mcp.call: tool: expected a non-empty string, got nil`,
 				`scenario.lua:2: mcp.call: args: expected a table such as { message = "hi" }, got string "hi"`,
-				`scenario.lua:2: mcp.tools_list: expected no arguments, got 1 arguments`,
+				`scenario.lua:2: mcp.tools_list: expected a table { all = true }, got number 1`,
 				`scenario.lua:2: mcp.ping: expected no arguments, got 2 arguments`,
 				`scenario.lua:2: http.get: path: expected a non-empty string, got number 5`,
 				`scenario.lua:2: http.post: body: expected a string, got a table`,
