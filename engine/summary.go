@@ -102,7 +102,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 		progress += q.Progress
 	}
 	if firstByte.TotalCount() > 0 {
-		fmt.Fprintf(w, "  MCP time to first byte: p50 %s  p99 %s", formatMicros(firstByte.ValueAtQuantile(50)), formatMicros(firstByte.ValueAtQuantile(99)))
+		fmt.Fprintf(w, "  time to first byte: p50 %s  p99 %s", formatMicros(firstByte.ValueAtQuantile(50)), formatMicros(firstByte.ValueAtQuantile(99)))
 		if progress > 0 {
 			fmt.Fprintf(w, "; %d progress notifications", progress)
 		}
