@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
@@ -346,10 +347,23 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 			return
 		}
 	}
+	br := l.spec.Target.breaker
+	var tok breaker.Token
+	if br != nil {
+		var err error
+		if tok, err = br.Allow(); err != nil { // refused: nothing is sent
+			now := l.clock.Now()
+			l.stats[i].record(sendResult{kind: outcome.Rejected}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			return
+		}
+	}
 	l.sent.Add(1)
 	sent := l.clock.Now()
 	res := s.send(ctx, e.Check) // the sender applies the target's timeout
 	done := l.clock.Now()
+	if br != nil {
+		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
+	}
 	if e.Check && res.kind == outcome.OK {
 		if err := l.check(ctx, w, i, res.reply, timeout); err != nil {
 			l.hookFailed(err)
@@ -357,6 +371,20 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 		}
 	}
 	l.stats[i].record(res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+}
+
+// breakerOutcome is what a request's outcome tells a client-side breaker:
+// a cancellation by the run says nothing about the target.
+func breakerOutcome(k outcome.Kind) breaker.Outcome {
+	switch k {
+	case outcome.OK:
+		return breaker.OutcomeSuccess
+	case outcome.Timeout:
+		return breaker.OutcomeTimeout
+	case outcome.Canceled:
+		return breaker.OutcomeIgnored
+	}
+	return breaker.OutcomeFailure
 }
 
 // build runs the script that makes mix entry i's request n.

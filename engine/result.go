@@ -23,6 +23,25 @@ type Result struct {
 	Checks []CheckResult
 	// Generator is how the generator fared; zero in a dry run.
 	Generator GeneratorHealth
+	// Breakers holds what each target's client-side breaker did.
+	Breakers []BreakerResult
+}
+
+// BreakerResult is what a target's client-side breaker did.
+type BreakerResult struct {
+	Target string
+	// Transitions are its changes of state, At relative to the run's
+	// start.
+	Transitions []BreakerTransition
+	// OpenDurations is the backoff sequence it applied, one per opening.
+	OpenDurations []time.Duration
+}
+
+// BreakerTransition is one change of a breaker's state.
+type BreakerTransition struct {
+	At       time.Duration
+	From, To string
+	Reason   string
 }
 
 // Passed reports whether the run was not aborted and every check held.

@@ -371,13 +371,25 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 	for _, t := range r.targets {
 		t.close()
 	}
+	var breakers []BreakerResult
+	for _, t := range r.targets {
+		if t.breaker == nil {
+			continue
+		}
+		br := BreakerResult{Target: t.spec.Name, OpenDurations: t.breaker.OpenDurations()}
+		for _, tr := range t.breaker.Transitions() {
+			br.Transitions = append(br.Transitions, BreakerTransition{
+				At: tr.At.Sub(r.start), From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason.String()})
+		}
+		breakers = append(breakers, br)
+	}
 	for _, d := range r.demos {
 		if err := d.Close(); err != nil {
 			r.logf("closing demo server: %v", err)
 		}
 	}
 
-	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun}
+	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun, Breakers: breakers}
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/engine/mcp"
 )
 
@@ -51,6 +52,11 @@ type TargetSpec struct {
 	ProtocolVersion string
 	// Headers are added to every request to the target. Nil means none.
 	Headers map[string]string
+	// Breaker puts a client-side circuit breaker in front of the target,
+	// shared by every load that sends to it: a refused call is not sent
+	// and counts as outcome.Rejected. Nil means none. Name and Clock are
+	// set by the engine.
+	Breaker *breaker.Settings
 }
 
 // Validate returns every problem with s, each naming its field.
@@ -67,11 +73,39 @@ func (s TargetSpec) Validate() error {
 	if s.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: must not be negative, got %s", s.Timeout))
 	}
+	if s.Breaker != nil {
+		b := *s.Breaker
+		b.Name = s.Name
+		if _, err := breaker.New(b); err != nil {
+			for _, e := range splitJoined(err) {
+				msg := strings.TrimPrefix(e.Error(), fmt.Sprintf("breaker %q: ", s.Name))
+				errs = append(errs, fmt.Errorf("breaker: %s", breakerKeys.Replace(msg)))
+			}
+		}
+	}
 	if s.ProtocolVersion != "" && !contains(SupportedProtocolVersions, s.ProtocolVersion) {
 		errs = append(errs, fmt.Errorf("protocol_version: expected one of %s, got %q",
 			strings.Join(SupportedProtocolVersions, ", "), s.ProtocolVersion))
 	}
 	return errors.Join(errs...)
+}
+
+// breakerKeys names breaker.Settings fields as the scenario writes them.
+var breakerKeys = strings.NewReplacer(
+	"ConsecutiveFailures", "consecutive_failures", "FailureRate", "failure_rate",
+	"SlowCallRate", "slow_call_rate", "SlowCallThreshold", "slow_call",
+	"FailuresPerWindow", "failures_per_window", "MinCalls", "min_calls",
+	"WindowSize", "window", "WindowDuration", "window", "WindowBuckets", "window_buckets",
+	"HalfOpenPermits", "half_open_permits", "SuccessThreshold", "success_threshold",
+	"OpenFor", "open_for",
+)
+
+// splitJoined returns the errors an errors.Join holds, or err alone.
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // DemoSpec describes an embedded demo MCP server (package engine/demo).

@@ -62,7 +62,9 @@ func (s *requestStats) record(r sendResult, latency, service, wait time.Duration
 		s.errors[r.kind]++
 	}
 	recordDuration(s.latency, latency)
-	recordDuration(s.service, service)
+	if r.kind != outcome.Rejected && r.kind != outcome.ScriptError {
+		recordDuration(s.service, service) // a request never sent has none
+	}
 	recordDuration(s.wait, wait)
 	if r.firstByte > 0 {
 		recordDuration(s.firstByte, r.firstByte)

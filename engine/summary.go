@@ -30,6 +30,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 		writeLoad(w, l)
 		completed += l.Completed()
 	}
+	for _, b := range r.Breakers {
+		writeBreaker(w, b)
+	}
 	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
@@ -211,4 +214,26 @@ func formatTags(tags map[string]string) string {
 	}
 	sort.Strings(parts)
 	return " [" + strings.Join(parts, " ") + "]"
+}
+
+// maxTransitionsShown bounds the transitions a summary lists per breaker.
+const maxTransitionsShown = 20
+
+func writeBreaker(w io.Writer, b BreakerResult) {
+	periods := make([]string, len(b.OpenDurations))
+	for i, d := range b.OpenDurations {
+		periods[i] = d.String()
+	}
+	fmt.Fprintf(w, "\nbreaker on target %q: opened %d time%s", b.Target, len(b.OpenDurations), plural(len(b.OpenDurations)))
+	if len(periods) > 0 {
+		fmt.Fprintf(w, "; open periods %s", strings.Join(periods, " "))
+	}
+	fmt.Fprintln(w)
+	for i, t := range b.Transitions {
+		if i == maxTransitionsShown {
+			fmt.Fprintf(w, "  ... %d more\n", len(b.Transitions)-i)
+			break
+		}
+		fmt.Fprintf(w, "  +%s  %s → %s (%s)\n", t.At.Round(time.Millisecond), t.From, t.To, t.Reason)
+	}
 }

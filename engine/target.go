@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
@@ -25,6 +26,7 @@ type Target struct {
 	http      *http.Client
 	hc        *httpc.Client // plain HTTP to an http:// origin; nil for https
 	mcp       *mcp.Client
+	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
 }
 
 // Name returns the target's name.
@@ -65,7 +67,14 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 		}
 		hc = &httpc.Client{Addr: addr, Host: u.Host, DialTimeout: spec.Timeout, Timeout: spec.Timeout}
 	}
+	var br *breaker.Breaker
+	if spec.Breaker != nil {
+		s := *spec.Breaker
+		s.Name, s.Clock = spec.Name, clock
+		br, _ = breaker.New(s) // validated by AddTarget
+	}
 	return &Target{
+		breaker:   br,
 		hc:        hc,
 		spec:      spec,
 		origin:    u.Scheme + "://" + u.Host,

@@ -1,11 +1,14 @@
 package luabind
 
 import (
+	"fmt"
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/engine"
+	"github.com/reslua/reslua/engine/suggest"
 )
 
 // target is the userdata target { ... } returns.
@@ -45,6 +48,7 @@ func (b *binder) target(L *lua.LState) int {
 		Timeout:         f.duration("timeout", optional),
 		ProtocolVersion: f.str("protocol_version", optional),
 		Headers:         f.stringMap("headers", optional),
+		Breaker:         breakerSettings(f),
 	}
 	f.done()
 	tg := &target{spec: spec}
@@ -57,4 +61,73 @@ func (b *binder) target(L *lua.LState) int {
 	}
 	L.Push(wrap(L, tg, b.targetType))
 	return 1
+}
+
+// breakerSettings decodes a target's client-side breaker:
+//
+//	breaker = { consecutive_failures = 5, failure_rate = 0.5, min_calls = 20,
+//	            window = 100 (last calls) or "10s" (time), window_buckets = 10,
+//	            slow_call = "500ms", slow_call_rate = 0.5, failures_per_window = 10,
+//	            open_for = "2s", backoff = "fixed" | "doubling" | "exponential" | "linear",
+//	            max_open = "1m", half_open_permits = 3, success_threshold = 2 }
+//
+// The engine validates the values (breaker.New); nil when absent.
+func breakerSettings(f *fields) *breaker.Settings {
+	t := f.table("breaker", optional)
+	if t == nil {
+		return nil
+	}
+	bf := newFields(t, f.ctx+": breaker", `{ consecutive_failures = 5, open_for = "2s" }`)
+	s := &breaker.Settings{
+		ConsecutiveFailures: bf.integer("consecutive_failures", optional),
+		FailureRate:         bf.number("failure_rate", optional),
+		SlowCallRate:        bf.number("slow_call_rate", optional),
+		SlowCallThreshold:   bf.duration("slow_call", optional),
+		FailuresPerWindow:   bf.integer("failures_per_window", optional),
+		MinCalls:            bf.integer("min_calls", optional),
+		WindowBuckets:       bf.integer("window_buckets", optional),
+		HalfOpenPermits:     bf.integer("half_open_permits", optional),
+		SuccessThreshold:    bf.integer("success_threshold", optional),
+	}
+	switch w := bf.get("window", optional).(type) {
+	case *lua.LNilType:
+	case lua.LNumber:
+		s.WindowSize = bf.toInt("window", w)
+	default:
+		s.WindowDuration = bf.duration("window", optional)
+	}
+	openFor := bf.duration("open_for", optional)
+	maxOpen := bf.duration("max_open", optional)
+	kind := bf.str("backoff", optional)
+	if kind != "" && openFor == 0 {
+		bf.fail("open_for", "required with backoff = %q: the first open period", kind)
+	}
+	switch kind {
+	case "", "fixed":
+		if openFor > 0 {
+			s.OpenFor = breaker.Fixed(openFor)
+		}
+	case "doubling":
+		s.OpenFor = breaker.Doubling(openFor)
+	case "exponential":
+		s.OpenFor = breaker.Exponential{Initial: openFor, Max: maxOpen}
+	case "linear":
+		s.OpenFor = breaker.Linear{Base: openFor, Max: maxOpen}
+	default:
+		msg := fmt.Sprintf("expected fixed, doubling, exponential or linear, got %q", kind)
+		if alt := suggest.Closest(kind, []string{"fixed", "doubling", "exponential", "linear"}); alt != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", alt)
+		}
+		bf.fail("backoff", "%s", msg)
+	}
+	if openFor < 0 {
+		bf.fail("open_for", "must not be negative, got %s", openFor)
+	}
+	bf.done()
+	f.problems = append(f.problems, bf.problems...)
+	if len(bf.problems) > 0 {
+		f.markBad("breaker")
+		return nil
+	}
+	return s
 }

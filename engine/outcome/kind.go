@@ -27,6 +27,7 @@ const (
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
 	CheckFailed    Kind = "check_failed"    // the scenario's response check rejected the reply
 	ScriptError    Kind = "script_error"    // the scenario's request builder failed; nothing was sent
+	Rejected       Kind = "rejected"        // the target's circuit breaker refused the call; nothing was sent
 	Other          Kind = "other"           // any transport error not named above
 )
 

@@ -34,6 +34,22 @@ function Load:ramp_to(rate, over) end
 ---@field timeout? string per request; default "10s"
 ---@field protocol_version? "auto"|"2025-03-26"|"2025-06-18"|"2025-11-25"|"2026-07-28"
 ---@field headers? table<string, string>
+---@field breaker? reslua.BreakerSpec a client-side circuit breaker; refused calls count as "rejected"
+
+---@class reslua.BreakerSpec
+---@field consecutive_failures? integer open after this many failures in a row (default 5 when no rule is set)
+---@field failure_rate? number open when failures/calls over the window reach it (0..1], after min_calls
+---@field slow_call_rate? number open when slow calls/calls reach it
+---@field slow_call? string a call at least this long is slow, e.g. "500ms"
+---@field failures_per_window? integer open when the window holds this many failures
+---@field min_calls? integer calls the window needs before rates apply (default 10)
+---@field window? integer|string the last N calls, or a duration such as "10s"
+---@field window_buckets? integer buckets of a time window (default 10)
+---@field open_for? string the (first) open period, e.g. "2s" (default: 60s doubling)
+---@field backoff? "fixed"|"doubling"|"exponential"|"linear"
+---@field max_open? string cap for exponential and linear backoffs
+---@field half_open_permits? integer probe calls admitted when half-open
+---@field success_threshold? integer successful probes that close it
 
 ---@param spec reslua.TargetSpec
 ---@return reslua.Target
