@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -436,7 +437,7 @@ func (r *Run) checkScope(c Check) error {
 			}
 		}
 	}
-	if c.Spec.Load != "" && !contains(loads, c.Spec.Load) {
+	if c.Spec.Load != "" && !slices.Contains(loads, c.Spec.Load) {
 		return unknownName("load", c.Spec.Load, loads)
 	}
 	if c.Spec.Tag != "" && !seenTag[c.Spec.Tag] {
@@ -460,5 +461,3 @@ func unknownName(what, name string, known []string) error {
 	}
 	return errors.New(msg)
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func (s TargetSpec) Validate() error {
 			}
 		}
 	}
-	if s.ProtocolVersion != "" && !contains(SupportedProtocolVersions, s.ProtocolVersion) {
+	if s.ProtocolVersion != "" && !slices.Contains(SupportedProtocolVersions, s.ProtocolVersion) {
 		errs = append(errs, fmt.Errorf("protocol_version: expected one of %s, got %q",
 			strings.Join(SupportedProtocolVersions, ", "), s.ProtocolVersion))
 	}
@@ -128,7 +129,7 @@ type DemoSpec struct {
 func (s DemoSpec) Validate() error {
 	var errs []error
 	for i, v := range s.ProtocolVersions {
-		if !contains(mcp.Versions, v) {
+		if !slices.Contains(mcp.Versions, v) {
 			errs = append(errs, fmt.Errorf("protocol_versions[%d]: expected one of %s, got %q", i+1, strings.Join(mcp.Versions, ", "), v))
 		}
 	}
@@ -416,15 +417,6 @@ func (s LoadSpec) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Describe renders the load's plan in a few words: "300/s for 30s",

@@ -25,6 +25,8 @@ type Target struct {
 	transport *http.Transport
 	http      *http.Client
 	hc        *httpc.Client // plain HTTP to an http:// origin; nil for https
+	header    http.Header   // spec.Headers for net/http senders; read-only
+	fixed     [][2]string   // spec.Headers for httpc templates; read-only
 	mcp       *mcp.Client
 	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
 }
@@ -54,8 +56,10 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	}
 	client := &http.Client{Transport: tr}
 	header := http.Header{}
+	fixed := make([][2]string, 0, len(spec.Headers))
 	for k, v := range spec.Headers {
 		header.Set(k, v)
+		fixed = append(fixed, [2]string{k, v})
 	}
 	// http:// origins get the lean client: about half net/http's CPU per
 	// request (bench/). https stays on net/http.
@@ -76,6 +80,8 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	return &Target{
 		breaker:   br,
 		hc:        hc,
+		header:    header,
+		fixed:     fixed,
 		spec:      spec,
 		origin:    u.Scheme + "://" + u.Host,
 		transport: tr,
@@ -139,23 +145,16 @@ func withTimeout(ctx context.Context, d time.Duration, send func(context.Context
 	return res
 }
 
-// mcpSender sends a JSON-RPC request through a load's session pool.
+// mcpSender sends a JSON-RPC request through a load's session pool. The
+// target's timeout is the mcp.Client's Timeout, which bounds each exchange
+// on either transport: no context per request here.
 type mcpSender struct {
 	pool     *mcp.Pool
 	req      mcp.Request
-	timeout  time.Duration
-	native   bool
 	allPages bool // tools/list through every page
 }
 
 func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
-	if s.native {
-		return s.do(ctx, keep) // mcp.Client.Timeout bounds each exchange
-	}
-	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult { return s.do(ctx, keep) })
-}
-
-func (s mcpSender) do(ctx context.Context, keep bool) sendResult {
 	var r mcp.Response
 	if s.allPages {
 		_, r = mcp.ListAllTools(ctx, s.pool)
@@ -230,28 +229,20 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 			return nil, err
 		}
 		req.Progress = r.MCP.Progress
-		return mcpSender{pool: pool, req: req, timeout: t.spec.Timeout, native: t.hc != nil, allPages: r.MCP.AllPages}, nil
+		return mcpSender{pool: pool, req: req, allPages: r.MCP.AllPages}, nil
 	}
 	m := r.HTTP.Method
 	if m == "" {
 		m = http.MethodGet
 	}
-	h := http.Header{}
-	for k, v := range t.spec.Headers {
-		h.Set(k, v)
-	}
 	if t.hc != nil {
-		fixed := make([][2]string, 0, len(t.spec.Headers))
-		for k, v := range t.spec.Headers {
-			fixed = append(fixed, [2]string{k, v})
-		}
-		tpl, err := httpc.NewTemplate(m, r.HTTP.Path, fixed...)
+		tpl, err := httpc.NewTemplate(m, r.HTTP.Path, t.fixed...)
 		if err != nil {
 			return nil, err
 		}
 		return &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}, nil
 	}
-	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: h, timeout: t.spec.Timeout}, nil
+	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: t.header, timeout: t.spec.Timeout}, nil
 }
 
 // httpcSender sends a plain HTTP request through the target's lean client,

@@ -79,6 +79,19 @@ func (c *builder) str(i int, what string) string {
 	return string(s)
 }
 
+// option reads argument i, when given, as an options table holding the one
+// boolean key, as in { all = true }, reporting anything else under ctx.
+func (c *builder) option(i int, ctx, key string) bool {
+	if c.L.GetTop() < i {
+		return false
+	}
+	f := newFields(c.L.Get(i), ctx, "{ "+key+" = true }")
+	v := f.boolean(key, optional)
+	f.done()
+	c.problems = append(c.problems, f.problems...)
+	return v
+}
+
 // json appends the JSON encoding of an optional table argument to dst and
 // reports whether there was one. object requires a table with names as
 // keys (or an empty one).
@@ -138,12 +151,7 @@ func (rs *requests) mcpToolsList(L *lua.LState) int {
 	c := &builder{L: L, name: "mcp.tools_list"}
 	c.arity(1, "no arguments, or { all = true }")
 	r := newMCP("tools/list", "", nil)
-	if L.GetTop() == 1 {
-		f := newFields(L.Get(1), "mcp.tools_list", "{ all = true }")
-		r.spec.MCP.AllPages = f.boolean("all", optional)
-		f.done()
-		c.problems = append(c.problems, f.problems...)
-	}
+	r.spec.MCP.AllPages = c.option(1, "mcp.tools_list", "all")
 	return rs.finish(c, r)
 }
 
@@ -219,12 +227,7 @@ func (rs *requests) mcpCall(L *lua.LState) int {
 	}
 	params = append(params, '}')
 	r := newMCP("tools/call", tool, params)
-	if L.GetTop() == 3 {
-		f := newFields(L.Get(3), "mcp.call: options", "{ progress = true }")
-		r.spec.MCP.Progress = f.boolean("progress", optional)
-		f.done()
-		c.problems = append(c.problems, f.problems...)
-	}
+	r.spec.MCP.Progress = c.option(3, "mcp.call: options", "progress")
 	return rs.finish(c, r)
 }
 
