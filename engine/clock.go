@@ -45,8 +45,10 @@ func (systemClock) SleepUntil(ctx context.Context, t time.Time) error {
 // 1 ms late, and that lateness would show as latency in every request
 // measured from its intended start. PreciseClock sleeps on a timer until
 // shortly before the deadline and finishes with nanosleep, which blocks
-// only its own thread. It is for real runs; it does not work inside a
-// testing/synctest bubble (use SystemClock there).
+// its own thread and keeps that thread's Go processor: give the process
+// GOMAXPROCS of 2 or more (cmd/reslua does) so that other goroutines and
+// the network poller run meanwhile. It is for real runs; it does not work
+// inside a testing/synctest bubble (use SystemClock there).
 var PreciseClock Clock = preciseClock{}
 
 type preciseClock struct{}

@@ -13,7 +13,8 @@ type GeneratorHealth struct {
 	// CPU is the process's user+system CPU time during the run. It
 	// includes embedded demo servers, which run in the same process.
 	CPU time.Duration
-	// Cores is the number of CPUs the process may use (GOMAXPROCS).
+	// Cores is the number of CPUs the process may use: its CPU affinity,
+	// or GOMAXPROCS when that is lower.
 	Cores int
 	// EmbeddedServers counts demo servers sharing the process's CPU.
 	EmbeddedServers int
@@ -40,7 +41,7 @@ const (
 
 // health computes the run's generator health from its results.
 func health(cpu, elapsed time.Duration, demos int, loads []LoadResult) GeneratorHealth {
-	h := GeneratorHealth{CPU: cpu, Cores: runtime.GOMAXPROCS(0), EmbeddedServers: demos}
+	h := GeneratorHealth{CPU: cpu, Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU()), EmbeddedServers: demos}
 	warn := func(format string, args ...any) { h.Warnings = append(h.Warnings, fmt.Sprintf(format, args...)) }
 	for _, l := range loads {
 		if l.Dropped > 0 {
