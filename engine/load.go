@@ -284,13 +284,26 @@ func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders 
 // hooks, made when first needed.
 type worker struct {
 	hooks WorkerHooks
-	err   error // why hooks could not be made
+	err   error  // why hooks could not be made
+	guard *guard // bounds each hook call; nil until the first
 }
 
 func (w *worker) close() {
 	if w.hooks != nil {
 		w.hooks.Close()
 	}
+	if w.guard != nil {
+		w.guard.close()
+	}
+}
+
+// hookGuard returns the guard of w's hook calls, bounded by timeout and by
+// ctx, which is the same for every call of a worker (the run's hard stop).
+func (w *worker) hookGuard(ctx context.Context, timeout time.Duration) *guard {
+	if w.guard == nil {
+		w.guard = newGuard(ctx, timeout)
+	}
+	return w.guard
 }
 
 // newWorker returns a worker with its script hooks made, if the load has
@@ -393,9 +406,9 @@ func (l *Load) build(ctx context.Context, w *worker, i int, n int64, timeout tim
 	if err != nil {
 		return RequestSpec{}, err
 	}
-	bctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	spec, err := h.Build(bctx, i, n) // a script's error names its own file:line
+	g := w.hookGuard(ctx, timeout)
+	spec, err := h.Build(g.begin(), i, n)
+	g.end() // a script's error names its own file:line
 	if err == nil && (spec.MCP == nil) == (spec.HTTP == nil) {
 		err = fmt.Errorf("mix[%d]: the builder returned no request", i+1)
 	}
@@ -408,9 +421,9 @@ func (l *Load) check(ctx context.Context, w *worker, i int, r Reply, timeout tim
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return h.Check(cctx, i, r)
+	g := w.hookGuard(ctx, timeout)
+	defer g.end()
+	return h.Check(g.begin(), i, r)
 }
 
 // runClosed runs the virtual users the schedule calls for, each over its
