@@ -14,19 +14,21 @@ import (
 // sees the reply's status as the proxy writes it, and then counts the
 // request, reports the outcome to the route's breaker (at the headers,
 // so a long stream is not a slow call) and binds the reply's session id.
-// Flush, Hijack and the rest reach the client's writer through Unwrap
-// (http.ResponseController).
+// When the proxy is done (finish, abort) it records the request's
+// latency, unless its client abandoned it. Flush, Hijack and the rest
+// reach the client's writer through Unwrap (http.ResponseController).
 type recorder struct {
 	http.ResponseWriter
 	r      *Router
 	req    *http.Request
 	route  int
 	tok    breaker.Token
-	sid    string // the request's session id when sticky, else ""
-	begin  time.Time
-	err    error // the transport error the proxy reported
-	status int   // the final status written, 0 before
-	failed bool  // counted as an error
+	sid    string    // the request's session id when sticky, else ""
+	begin  time.Time // when the router received the request
+	err    error     // the transport error the proxy reported
+	status int       // the final status written, 0 before
+	failed bool      // counted as an error
+	gone   bool      // counted as canceled
 }
 
 func (r *Router) recorder() *recorder {
@@ -36,11 +38,8 @@ func (r *Router) recorder() *recorder {
 	return &recorder{}
 }
 
-func (rec *recorder) start(r *Router, w http.ResponseWriter, req *http.Request, route int, tok breaker.Token, sid string) {
-	*rec = recorder{ResponseWriter: w, r: r, req: req, route: route, tok: tok, sid: sid}
-	if r.routes[route].breaker != nil {
-		rec.begin = r.clock.Now()
-	}
+func (rec *recorder) start(r *Router, w http.ResponseWriter, req *http.Request, route int, tok breaker.Token, sid string, begin time.Time) {
+	*rec = recorder{ResponseWriter: w, r: r, req: req, route: route, tok: tok, sid: sid, begin: begin}
 }
 
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
@@ -91,6 +90,7 @@ func (rec *recorder) settle(code int) {
 	rec.status = code
 	r, rt := rec.r, rec.r.routes[rec.route]
 	if rec.err != nil && rec.canceled() {
+		rec.gone = true
 		rt.counters.canceled.Add(1)
 		if rt.breaker != nil {
 			rt.breaker.Record(rec.tok, breaker.OutcomeIgnored, 0)
@@ -121,12 +121,14 @@ func (rec *recorder) settle(code int) {
 	}
 }
 
-// finish is called when the proxy returned: a request that wrote nothing
-// is answered 200 by net/http.
+// finish is called when the proxy returned, the reply copied to the
+// client's writer: a request that wrote nothing is answered 200 by
+// net/http.
 func (rec *recorder) finish() {
 	if rec.status == 0 {
 		rec.settle(http.StatusOK)
 	}
+	rec.measure()
 	*rec = recorder{}
 }
 
@@ -139,11 +141,22 @@ func (rec *recorder) abort() {
 	case rec.status == 0:
 		rec.err = errors.New("reply aborted")
 		rec.settle(http.StatusBadGateway)
-	case rec.failed:
+	case rec.failed, rec.gone:
 	case rec.canceled():
+		rec.gone = true
 		rt.counters.canceled.Add(1)
 	default:
 		rec.failed = true
 		rt.counters.errors.Add(1)
+	}
+	rec.measure()
+}
+
+// measure records the request's latency in its route's histogram, from its
+// arrival to now, unless it was counted as canceled: an abandoned request
+// ends when its client leaves, which says nothing of the backend.
+func (rec *recorder) measure() {
+	if !rec.gone {
+		rec.r.routes[rec.route].latency.record(rec.r.clock.Now().Sub(rec.begin))
 	}
 }

@@ -31,4 +31,5 @@ type route struct {
 	proxy    *httputil.ReverseProxy
 	breaker  *breaker.Breaker // nil: none
 	counters counters
+	latency  latencyHist
 }

@@ -113,7 +113,8 @@ type Router struct {
 	// free port on the loopback interface).
 	Listen string
 
-	// Clock dates breaker calls. Zero (nil): SystemClock.
+	// Clock dates breaker calls and times requests for the latencies in
+	// Stats. Zero (nil): SystemClock.
 	Clock Clock
 
 	// ErrorLog receives errors the router cannot report otherwise
@@ -515,12 +516,13 @@ func (r *Router) closeIdle() {
 }
 
 // ServeHTTP sends req to a route chosen by weight and copies the reply
-// back, counting it.
+// back, counting and timing it.
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err := r.init(); err != nil {
 		http.Error(w, "reslua router: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	begin := r.clock.Now()
 	var sid string
 	if r.sticky.Load() {
 		sid = req.Header.Get(r.header)
@@ -534,7 +536,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	rt := r.routes[idx]
 	rt.counters.requests.Add(1)
 	rec := r.recorder()
-	rec.start(r, w, req, idx, tok, sid)
+	rec.start(r, w, req, idx, tok, sid, begin)
 	defer func() {
 		if p := recover(); p != nil {
 			rec.abort()

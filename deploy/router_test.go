@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
+	"testing/synctest"
 	"time"
 
 	"github.com/reslua/reslua/breaker"
@@ -599,8 +601,8 @@ func TestBackendDown(t *testing.T) {
 	if code != 502 || !strings.Contains(body, "route dead") {
 		t.Errorf("%d %q, want 502 naming the route", code, body)
 	}
-	if s := r.Stats(); s.Errors != 1 || s.Routes[0].Errors != 1 {
-		t.Errorf("stats %+v", s)
+	if s := r.Stats(); s.Errors != 1 || s.Routes[0].Errors != 1 || s.Routes[0].Latency.Count() != 1 {
+		t.Errorf("stats %+v, want the 502 counted as an error and timed", s)
 	}
 }
 
@@ -631,8 +633,8 @@ func TestClientCancelIsNotAnError(t *testing.T) {
 		waitABit()
 	}
 	s := r.Stats().Routes[0]
-	if s.Errors != 0 || s.Breaker != breaker.StateClosed {
-		t.Errorf("after 3 cancelled requests: %+v", s)
+	if s.Errors != 0 || s.Breaker != breaker.StateClosed || s.Latency.Count() != 0 {
+		t.Errorf("after 3 cancelled requests: %+v, want no error, no latency", s)
 	}
 }
 
@@ -724,4 +726,180 @@ func TestStartTwiceAndClose(t *testing.T) {
 	if err := r.Start(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Start after Shutdown: %v", err)
 	}
+}
+
+// TestRouterLatency sends requests over real sockets through the
+// listening router to a fast and a slow backend, and checks each route's
+// latency distribution, and that Since(mark) sees only the requests after
+// the mark. The router's Clock is a fake one that the backends move by
+// their delay, so each request takes exactly its backend's delay (the
+// requests are sequential) and no wall time.
+func TestRouterLatency(t *testing.T) {
+	clk := newFakeClock()
+	var slowDelay atomic.Int64
+	slowDelay.Store(int64(120 * time.Millisecond))
+	fast := newBackendFunc(t, "fast", func(w http.ResponseWriter, r *http.Request) {
+		clk.Advance(3 * time.Millisecond)
+		fmt.Fprint(w, "fast")
+	})
+	slow := newBackendFunc(t, "slow", func(w http.ResponseWriter, r *http.Request) {
+		clk.Advance(time.Duration(slowDelay.Load()))
+		fmt.Fprint(w, "slow")
+	})
+	r := startRouter(t, &Router{
+		Routes:  []Route{{Name: "fast", URL: fast.URL()}, {Name: "slow", URL: slow.URL()}},
+		Weights: Weights{"fast": 50, "slow": 50},
+		Clock:   clk,
+	})
+	c := client(t, 1)
+	send := func(n int) {
+		t.Helper()
+		for range n {
+			if code, _, _ := get(t, c, r.URL()+"/"); code != 200 {
+				t.Fatalf("status %d", code)
+			}
+		}
+		// Each request is timed before its reply reaches the client;
+		// wait anyway rather than trust it.
+		for timed(r.Stats()) < r.Stats().Requests {
+			waitABit()
+		}
+	}
+	send(100)
+	st := r.Stats()
+	f, _ := st.Route("fast")
+	s, _ := st.Route("slow")
+	if f.Latency.Count() != 50 || s.Latency.Count() != 50 {
+		t.Fatalf("latency counts: fast %v, slow %v; want 50 each", f.Latency, s.Latency)
+	}
+	for _, c := range []struct {
+		name string
+		l    Latency
+		want time.Duration
+	}{{"fast", f.Latency, 3 * time.Millisecond}, {"slow", s.Latency, 120 * time.Millisecond}} {
+		for _, got := range []time.Duration{c.l.Quantile(0), c.l.Quantile(50), c.l.Quantile(95), c.l.Mean(), c.l.Max()} {
+			if !near(got, c.want) {
+				t.Errorf("%s: %v, want every figure %v ± 0.8%%", c.name, c.l, c.want)
+				break
+			}
+		}
+	}
+
+	// The slow backend slows down further: a window after a mark sees
+	// only the new latencies; the stats since the start see both.
+	mark := r.Mark()
+	slowDelay.Store(int64(400 * time.Millisecond))
+	send(40)
+	win, _ := r.Since(mark).Route("slow")
+	if win.Requests != 20 || win.Latency.Count() != 20 || !near(win.Latency.Quantile(0), 400*time.Millisecond) || !near(win.Latency.Quantile(50), 400*time.Millisecond) {
+		t.Errorf("slow since the mark: %d requests, %v; want 20, all at 400ms", win.Requests, win.Latency)
+	}
+	all, _ := r.Stats().Route("slow")
+	if all.Latency.Count() != 70 || !near(all.Latency.Quantile(50), 120*time.Millisecond) || !near(all.Latency.Quantile(80), 400*time.Millisecond) {
+		t.Errorf("slow since the start: %v; want 70, 50 at 120ms and 20 at 400ms", all.Latency)
+	}
+	if f, _ := r.Since(mark).Route("fast"); f.Latency.Count() != 20 || !near(f.Latency.Max(), 3*time.Millisecond) {
+		t.Errorf("fast since the mark: %v", f.Latency)
+	}
+	t.Logf("slow, since the start: %v", all.Latency)
+}
+
+// timed counts the requests the routes have timed.
+func timed(s Stats) int64 {
+	var n int64
+	for _, rs := range s.Routes {
+		n += rs.Latency.Count()
+	}
+	return n
+}
+
+// roundTripFunc makes a function an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// TestRouterLatencyConcurrent serves many concurrent requests in process
+// under testing/synctest, with the default Clock: the backends (an
+// in-process transport) answer after their route's delay in the bubble's
+// fake time, so every request takes exactly its delay, however many are
+// under way. A 5xx reply and a reply cut short (the proxy aborts the
+// handler) are errors, timed like any other reply; a request its client
+// abandons is not timed.
+func TestRouterLatencyConcurrent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		delays := map[string]time.Duration{"blue.test": 20 * time.Millisecond, "green.test": 250 * time.Millisecond}
+		r := &Router{
+			Routes:  []Route{{Name: "blue", URL: "http://blue.test"}, {Name: "green", URL: "http://green.test"}},
+			Weights: Weights{"blue": 50, "green": 50},
+			Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+				select {
+				case <-time.After(delays[req.URL.Host]):
+				case <-req.Context().Done():
+					return nil, req.Context().Err()
+				}
+				status, body := http.StatusOK, io.Reader(strings.NewReader("ok"))
+				switch req.URL.Path {
+				case "/fail":
+					status = http.StatusInternalServerError
+				case "/cut":
+					body = io.MultiReader(strings.NewReader("o"), iotest.ErrReader(errors.New("backend died")))
+				}
+				return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(body), ContentLength: 2, Request: req}, nil
+			}),
+		}
+		serve := func(n int, path string, timeout time.Duration) {
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					// As under an http.Server, which makes the proxy abort
+					// a reply it cannot copy.
+					ctx := context.WithValue(context.Background(), http.ServerContextKey, &http.Server{})
+					if timeout > 0 {
+						var cancel context.CancelFunc
+						ctx, cancel = context.WithTimeout(ctx, timeout)
+						defer cancel()
+					}
+					defer func() {
+						if p := recover(); p != nil && p != http.ErrAbortHandler {
+							panic(p)
+						}
+					}()
+					r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "http://router"+path, nil))
+				})
+			}
+			wg.Wait()
+		}
+		start := time.Now()
+		serve(200, "/", 0)
+		if d := time.Since(start); d != 250*time.Millisecond {
+			t.Errorf("200 concurrent requests took %v of fake time, want the slow route's 250ms", d)
+		}
+		mark := r.Mark()
+		serve(10, "/fail", 0)
+		serve(10, "/cut", 0)
+		serve(10, "/", 100*time.Millisecond) // blue answers, green's are abandoned
+		st := r.Stats()
+		for _, c := range []struct {
+			name                    string
+			delay                   time.Duration
+			requests, timed, gone   int64
+			sinceTimed, sinceErrors int64
+		}{
+			{"blue", 20 * time.Millisecond, 115, 115, 0, 15, 10},
+			{"green", 250 * time.Millisecond, 115, 110, 5, 10, 10},
+		} {
+			rs, _ := st.Route(c.name)
+			l := rs.Latency
+			if rs.Requests != c.requests || l.Count() != c.timed || rs.Canceled != c.gone || l.Count() != rs.Requests-rs.Canceled {
+				t.Errorf("%s: %d requests, %d canceled, latency %v; want %d, %d, %d timed", c.name, rs.Requests, rs.Canceled, l, c.requests, c.gone, c.timed)
+			}
+			if l.Quantile(0) != l.Max() || !near(l.Quantile(50), c.delay) {
+				t.Errorf("%s: %v, want every request at %v", c.name, l, c.delay)
+			}
+			since, _ := r.Since(mark).Route(c.name)
+			if since.Latency.Count() != c.sinceTimed || since.Errors != c.sinceErrors || !near(since.Latency.Mean(), c.delay) {
+				t.Errorf("%s since the mark: %d errors, %v; want %d errors, %d timed at %v", c.name, since.Errors, since.Latency, c.sinceErrors, c.sinceTimed, c.delay)
+			}
+		}
+	})
 }

@@ -16,17 +16,22 @@ type counters struct {
 	_        [32]byte
 }
 
-// Mark is a snapshot of a router's counters; Router.Since(m) returns the
-// traffic after it. The zero Mark is the router's start.
+// Mark is a snapshot of a router's counters and latency histograms;
+// Router.Since(m) returns the traffic after it. The zero Mark is the
+// router's start.
 type Mark struct {
 	routes   []routeMark
 	unrouted int64
 }
 
-type routeMark struct{ requests, errors, canceled, diverted int64 }
+type routeMark struct {
+	requests, errors, canceled, diverted int64
+	latency                              Latency
+}
 
 // Stats is a router's traffic: per route, the split it was asked for
-// beside the split it achieved, and the errors its clients saw.
+// beside the split it achieved, the errors its clients saw and the
+// latencies they had.
 type Stats struct {
 	// Routes are in the order of Router.Routes.
 	Routes []RouteStats
@@ -65,9 +70,23 @@ type RouteStats struct {
 	Diverted int64
 	// Breaker is the route's breaker state; StateClosed without a breaker.
 	Breaker breaker.State
+	// Latency is the distribution of the route's request latencies: for
+	// each request the route answered, the time from its arrival at the
+	// router to the moment the proxy had written the reply's last byte
+	// for the client (for a stream, its whole length), by the router's
+	// Clock. Errors are in it (a 502 for a backend down is timed like
+	// any reply); Canceled requests are not, as their end is their
+	// client's doing. A request counts in Requests when it arrives and
+	// in Latency when it ends, so once no request is under way
+	// Latency.Count() is Requests − Canceled. The p95 is
+	// Latency.Quantile(95).
+	Latency Latency
 }
 
-// Mark returns a snapshot of the router's counters, for Since.
+// Mark returns a snapshot of the router's counters and latency
+// histograms, for Since. It reads each route's histogram (2,368 atomic
+// loads, some 6 µs) and copies its non-empty span (at most 18.5 KiB), so
+// calling it a few times per second costs next to nothing.
 func (r *Router) Mark() Mark {
 	if r.init() != nil {
 		return Mark{}
@@ -75,7 +94,11 @@ func (r *Router) Mark() Mark {
 	m := Mark{routes: make([]routeMark, len(r.routes)), unrouted: r.unrouted.Load()}
 	for i, rt := range r.routes {
 		c := &rt.counters
-		m.routes[i] = routeMark{c.requests.Load(), c.errors.Load(), c.canceled.Load(), c.diverted.Load()}
+		m.routes[i] = routeMark{
+			requests: c.requests.Load(), errors: c.errors.Load(),
+			canceled: c.canceled.Load(), diverted: c.diverted.Load(),
+			latency: rt.latency.snapshot(),
+		}
 	}
 	return m
 }
@@ -83,10 +106,12 @@ func (r *Router) Mark() Mark {
 // Stats returns the traffic since the router started.
 func (r *Router) Stats() Stats { return r.Since(Mark{}) }
 
-// Since returns the traffic after the mark m. Weight and Requested are
-// the weights now: a caller that wants the figures of one set of weights
-// (one deployment step) takes a Mark when it sets them and calls Since
-// before it changes them.
+// Since returns the traffic after the mark m: the counts of requests that
+// arrived after it, and the latencies of requests that ended after it
+// (the histograms' difference, bucket by bucket). Weight and Requested
+// are the weights now: a caller that wants the figures of one set of
+// weights (one deployment step) takes a Mark when it sets them and calls
+// Since before it changes them.
 func (r *Router) Since(m Mark) Stats {
 	if r.init() != nil {
 		return Stats{}
@@ -112,6 +137,7 @@ func (r *Router) Since(m Mark) Stats {
 			Errors:   cur.errors - before.errors,
 			Canceled: cur.canceled - before.canceled,
 			Diverted: cur.diverted - before.diverted,
+			Latency:  cur.latency.sub(before.latency),
 		}
 		if sum > 0 {
 			rs.Requested = 100 * float64(rs.Weight) / float64(sum)
