@@ -25,10 +25,20 @@ type Result struct {
 	Generator GeneratorHealth
 	// Breakers holds what each target's client-side breaker did.
 	Breakers []BreakerResult
+	// Routers holds what each router did: its split and its routes'
+	// breakers.
+	Routers []RouterResult
+	// Rollouts holds every rollout the script ran, in order.
+	Rollouts []RolloutResult
+	// Events is the run's timeline: weight changes, breaker transitions,
+	// rollout steps and gates, in time order.
+	Events []Event
 }
 
-// BreakerResult is what a target's client-side breaker did.
+// BreakerResult is what a breaker did: a target's client-side one, or a
+// router's route's server-side one.
 type BreakerResult struct {
+	// Target names the target, or the route, the breaker guards.
 	Target string
 	// Transitions are its changes of state, At relative to the run's
 	// start.

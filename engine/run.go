@@ -45,6 +45,8 @@ type Run struct {
 
 	mu          sync.Mutex
 	targets     []*Target
+	routers     []*Router
+	rollouts    []*Rollout
 	demos       []*demo.Server
 	loads       []*Load
 	checks      []Check
@@ -53,6 +55,7 @@ type Run struct {
 	interrupted bool
 	finished    bool
 	aborted     string // why the run was aborted; "" if it was not
+	events      timeline
 
 	// abortCtx is cancelled when the run aborts, to wake a sleeping script.
 	abortCtx    context.Context
@@ -62,10 +65,12 @@ type Run struct {
 // Plan is what a scenario declares, in declaration order: pure data that a
 // dry run records and `reslua check` prints.
 type Plan struct {
-	Demos   []DemoSpec
-	Targets []TargetSpec
-	Loads   []PlannedLoad
-	Checks  []CheckSpec
+	Demos    []DemoSpec
+	Targets  []TargetSpec
+	Routers  []RouterSpec
+	Rollouts []PlannedRollout
+	Loads    []PlannedLoad
+	Checks   []CheckSpec
 	// Length is when the last load ends, on the plan's timeline.
 	Length time.Duration
 }
@@ -172,15 +177,22 @@ func (r *Run) StartDemo(ctx context.Context, spec DemoSpec) (string, error) {
 		return "http://127.0.0.1:0/mcp", nil
 	}
 	s, err := demo.Start(ctx, demo.Options{Name: spec.Name, Version: spec.Version, Stateless: spec.Stateless, JSON: spec.JSON,
-		ProtocolVersions: spec.ProtocolVersions})
+		ProtocolVersions: spec.ProtocolVersions, Latency: spec.Latency, ErrorRate: spec.ErrorRate})
 	if err != nil {
 		return "", fmt.Errorf("%w: demo server %q: %w", ErrRuntime, spec.Name, err)
 	}
 	r.mu.Lock()
 	r.demos = append(r.demos, s)
 	r.mu.Unlock()
-	r.logf("demo MCP server %q (version %s, %s, %s) at %s", spec.Name, spec.Version,
-		pick(spec.Stateless, "stateless", "stateful"), pick(spec.JSON, "JSON replies", "SSE replies"), s.URL())
+	misbehaving := ""
+	if spec.Latency > 0 {
+		misbehaving += fmt.Sprintf(", %s slower", spec.Latency)
+	}
+	if spec.ErrorRate > 0 {
+		misbehaving += fmt.Sprintf(", failing %g%% of MCP requests", 100*spec.ErrorRate)
+	}
+	r.logf("demo MCP server %q (version %s, %s, %s%s) at %s", spec.Name, spec.Version,
+		pick(spec.Stateless, "stateless", "stateful"), pick(spec.JSON, "JSON replies", "SSE replies"), misbehaving, s.URL())
 	return s.URL(), nil
 }
 
@@ -343,6 +355,8 @@ func (r *Run) Plan() Plan {
 	p := r.plan
 	p.Demos = append([]DemoSpec(nil), p.Demos...)
 	p.Targets = append([]TargetSpec(nil), p.Targets...)
+	p.Routers = append([]RouterSpec(nil), p.Routers...)
+	p.Rollouts = append([]PlannedRollout(nil), p.Rollouts...)
 	p.Loads = append([]PlannedLoad(nil), p.Loads...)
 	p.Checks = append([]CheckSpec(nil), p.Checks...)
 	return p
@@ -369,6 +383,18 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
+	var routers []RouterResult
+	var events []Event // breaker transitions, merged into the timeline
+	for _, ro := range r.routers {
+		ro.close()
+		rr := ro.result(r.start)
+		for _, rt := range rr.Routes {
+			if rt.Breaker != nil {
+				events = append(events, breakerEvents(fmt.Sprintf("route %q", rt.Name), *rt.Breaker)...)
+			}
+		}
+		routers = append(routers, rr)
+	}
 	for _, t := range r.targets {
 		t.close()
 	}
@@ -377,11 +403,8 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		if t.breaker == nil {
 			continue
 		}
-		br := BreakerResult{Target: t.spec.Name, OpenDurations: t.breaker.OpenDurations()}
-		for _, tr := range t.breaker.Transitions() {
-			br.Transitions = append(br.Transitions, BreakerTransition{
-				At: tr.At.Sub(r.start), From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason.String()})
-		}
+		br := breakerResult(t.spec.Name, t.breaker, r.start)
+		events = append(events, breakerEvents(fmt.Sprintf("target %q", t.spec.Name), br)...)
 		breakers = append(breakers, br)
 	}
 	for _, d := range r.demos {
@@ -390,7 +413,8 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		}
 	}
 
-	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun, Breakers: breakers}
+	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
+		Breakers: breakers, Routers: routers, Rollouts: r.rolloutResults(), Events: r.events.sorted(events...)}
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
 	}

@@ -77,18 +77,28 @@ func (s TargetSpec) Validate() error {
 	if s.Breaker != nil {
 		b := *s.Breaker
 		b.Name = s.Name
-		if _, err := breaker.New(b); err != nil {
-			for _, e := range splitJoined(err) {
-				msg := strings.TrimPrefix(e.Error(), fmt.Sprintf("breaker %q: ", s.Name))
-				errs = append(errs, fmt.Errorf("breaker: %s", breakerKeys.Replace(msg)))
-			}
-		}
+		errs = append(errs, breakerProblems("breaker", b)...)
 	}
 	if s.ProtocolVersion != "" && !slices.Contains(SupportedProtocolVersions, s.ProtocolVersion) {
 		errs = append(errs, fmt.Errorf("protocol_version: expected one of %s, got %q",
 			strings.Join(SupportedProtocolVersions, ", "), s.ProtocolVersion))
 	}
 	return errors.Join(errs...)
+}
+
+// breakerProblems returns the problems of breaker settings b, each
+// prefixed with key and naming the scenario's keys.
+func breakerProblems(key string, b breaker.Settings) []error {
+	_, err := breaker.New(b)
+	if err == nil {
+		return nil
+	}
+	var out []error
+	for _, e := range splitJoined(err) {
+		msg := strings.TrimPrefix(e.Error(), fmt.Sprintf("breaker %q: ", b.Name))
+		out = append(out, fmt.Errorf("%s: %s", key, breakerKeys.Replace(msg)))
+	}
+	return out
 }
 
 // breakerKeys names breaker.Settings fields as the scenario writes them.
@@ -123,11 +133,23 @@ type DemoSpec struct {
 	// {"2025-06-18"} for a legacy-only server. Nil means every revision the
 	// SDK serves (2026-07-28 only when Stateless).
 	ProtocolVersions []string
+	// Latency delays every MCP request by that much: a slow version.
+	// Zero: none.
+	Latency time.Duration
+	// ErrorRate is the share of MCP requests answered 503, spread evenly
+	// (0.25: every fourth): a failing version. Zero: none.
+	ErrorRate float64
 }
 
 // Validate returns every problem with s, each naming its field.
 func (s DemoSpec) Validate() error {
 	var errs []error
+	if s.Latency < 0 {
+		errs = append(errs, fmt.Errorf("latency: must not be negative, got %s", s.Latency))
+	}
+	if s.ErrorRate < 0 || s.ErrorRate > 1 || math.IsNaN(s.ErrorRate) {
+		errs = append(errs, fmt.Errorf("error_rate: expected a share between 0 and 1 (0.2 fails every fifth request), got %v", s.ErrorRate))
+	}
 	for i, v := range s.ProtocolVersions {
 		if !slices.Contains(mcp.Versions, v) {
 			errs = append(errs, fmt.Errorf("protocol_versions[%d]: expected one of %s, got %q", i+1, strings.Join(mcp.Versions, ", "), v))

@@ -31,8 +31,15 @@ func (r *Result) WriteSummary(w io.Writer) {
 		completed += l.Completed()
 	}
 	for _, b := range r.Breakers {
-		writeBreaker(w, b)
+		writeBreaker(w, "target", b)
 	}
+	for _, rr := range r.Routers {
+		writeRouter(w, rr)
+	}
+	for _, ro := range r.Rollouts {
+		writeRollout(w, ro)
+	}
+	writeTimeline(w, r.Events)
 	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
@@ -219,12 +226,12 @@ func formatTags(tags map[string]string) string {
 // maxTransitionsShown bounds the transitions a summary lists per breaker.
 const maxTransitionsShown = 20
 
-func writeBreaker(w io.Writer, b BreakerResult) {
+func writeBreaker(w io.Writer, what string, b BreakerResult) {
 	periods := make([]string, len(b.OpenDurations))
 	for i, d := range b.OpenDurations {
 		periods[i] = d.String()
 	}
-	fmt.Fprintf(w, "\nbreaker on target %q: opened %d time%s", b.Target, len(b.OpenDurations), plural(len(b.OpenDurations)))
+	fmt.Fprintf(w, "\nbreaker on %s %q: opened %d time%s", what, b.Target, len(b.OpenDurations), plural(len(b.OpenDurations)))
 	if len(periods) > 0 {
 		fmt.Fprintf(w, "; open periods %s", strings.Join(periods, " "))
 	}
@@ -235,5 +242,81 @@ func writeBreaker(w io.Writer, b BreakerResult) {
 			break
 		}
 		fmt.Fprintf(w, "  +%s  %s → %s (%s)\n", t.At.Round(time.Millisecond), t.From, t.To, t.Reason)
+	}
+}
+
+// writeRouter writes a router's split: per route the share the weights
+// asked for beside the share it got, its errors and its breaker.
+func writeRouter(w io.Writer, rr RouterResult) {
+	fmt.Fprintf(w, "\nrouter %q: %d requests, %d client-visible errors", rr.Name, rr.Requests, rr.Errors)
+	if rr.Unrouted > 0 {
+		fmt.Fprintf(w, ", %d answered 503 with every route ejected", rr.Unrouted)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "    route\tweight now\trequested\tachieved\trequests\terrors\tdiverted\t  breaker")
+	for _, rt := range rr.Routes {
+		br := "  none"
+		if b := rt.Breaker; b != nil {
+			br = fmt.Sprintf("  opened %d time%s", len(b.OpenDurations), plural(len(b.OpenDurations)))
+			if len(b.OpenDurations) > 0 {
+				br += " (" + formatDurations(b.OpenDurations) + ")"
+			}
+		}
+		fmt.Fprintf(tw, "    %s\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%d\t%s\n", rt.Name, rt.Weight, rt.Requested, rt.Achieved, rt.Requests, rt.Errors, rt.Diverted, br)
+	}
+	tw.Flush()
+}
+
+// formatDurations renders a backoff sequence: "2s 4s 8s".
+func formatDurations(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeRollout writes how a rollout went, step by step.
+func writeRollout(w io.Writer, ro RolloutResult) {
+	fmt.Fprintf(w, "\nrollout %s → %s (%s", ro.From, ro.To, strings.ReplaceAll(ro.Strategy, "_", "-"))
+	if ro.Where != "" {
+		fmt.Fprintf(w, ", %s", ro.Where)
+	}
+	fmt.Fprintf(w, "): %s", strings.ToUpper(strings.ReplaceAll(ro.Status, "_", " ")))
+	if ro.Reason != "" {
+		fmt.Fprintf(w, ": %s", ro.Reason)
+	}
+	fmt.Fprintln(w)
+	if ro.Status == "planned" {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range ro.Steps {
+		fmt.Fprintf(tw, "    step %d\t%d%%\t%s\t%s\t%d requests, %d errors\t%s\n", s.Number, s.Weight, s.Duration.Round(time.Millisecond), s.Verdict, s.Requests, s.Errors, s.Message)
+	}
+	tw.Flush()
+	downtime := "zero downtime"
+	if ro.Errors > 0 {
+		downtime = "not zero downtime"
+	}
+	fmt.Fprintf(w, "  client-visible errors during the rollout: %d of %d requests (%s)\n", ro.Errors, ro.Requests, downtime)
+}
+
+// maxEventsShown bounds the events a summary lists.
+const maxEventsShown = 40
+
+// writeTimeline writes the run's events in time order.
+func writeTimeline(w io.Writer, events []Event) {
+	if len(events) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\ntimeline")
+	for i, e := range events {
+		if i == maxEventsShown {
+			fmt.Fprintf(w, "  ... %d more\n", len(events)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", e)
 	}
 }

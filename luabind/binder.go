@@ -34,7 +34,11 @@ type binder struct {
 	verbs *lua.LTable // what require("reslua") returns
 	// Metatables of the DSL's userdata.
 	targetType, requestType, trafficType *lua.LTable
-	reqs                                 *requests // the request builders
+	routerType, rolloutType              *lua.LTable
+	// targets are the script's targets by name (placeholders included),
+	// for the routes of a router.
+	targets map[string]*target
+	reqs    *requests // the request builders
 	// library names the values the sandbox offers (string.format,
 	// mcp.call), which hooks capture by name instead of copying.
 	library map[lua.LValue]string
@@ -51,7 +55,7 @@ type binder struct {
 func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *binder {
 	b := &binder{
 		script: s, run: run, ctx: ctx, check: check,
-		modules: map[string]lua.LValue{}, loading: map[string]bool{},
+		modules: map[string]lua.LValue{}, loading: map[string]bool{}, targets: map[string]*target{},
 		invalidLoads: map[string]bool{}, invalidRequests: map[string]bool{},
 	}
 	var log io.Writer

@@ -64,7 +64,7 @@ func TestDecoderMessages(t *testing.T) {
 			[]string{`scenario.lua:2: load: unexpected key boolean true; keys are names such as name`}},
 		{"target of wrong type",
 			`load { target = "blue", rate = 1, duration = "1s", ` + mix + ` }`,
-			[]string{`scenario.lua:2: load: target: expected a target (made by target { ... }), got string "blue"`}},
+			[]string{`scenario.lua:2: load: target: expected a target (made by target { ... }) or a router, got string "blue"`}},
 		{"mix not a list",
 			`load { target = t, rate = 1, duration = "1s", mix = mcp.ping() }`,
 			[]string{`scenario.lua:2: load: mix: expected a list of { weight, request } entries, got a request`}},

@@ -15,7 +15,8 @@ const placeholderURL = "http://127.0.0.1:0/mcp"
 
 // demoMCP implements
 //
-//	demo.mcp { name = "blue", version = "1.0.0", stateless = false, json = false }
+//	demo.mcp { name = "blue", version = "1.0.0", stateless = false, json = false,
+//	           latency = "200ms", error_rate = 0.2 }
 //
 // which starts an embedded demo MCP server (engine.Run.StartDemo) and
 // returns its MCP endpoint URL; in a dry run the URL is a placeholder. The
@@ -34,6 +35,8 @@ func (b *binder) demoMCP(L *lua.LState) int {
 		Version:   f.str("version", optional),
 		Stateless: f.boolean("stateless", optional),
 		JSON:      f.boolean("json", optional),
+		Latency:   f.duration("latency", optional),
+		ErrorRate: f.number("error_rate", optional),
 	}
 	if t := f.table("protocol_versions", optional); t != nil {
 		for i := 1; i <= t.Len(); i++ {

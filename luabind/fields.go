@@ -335,3 +335,16 @@ func (f *fields) validate(err error) []string {
 	}
 	return append(f.problems, engineProblems(f.ctx, err, f.bad)...)
 }
+
+// function returns the Lua function (not a Go one) at key, or nil.
+func (f *fields) function(key string, req bool) *lua.LFunction {
+	v := f.get(key, req)
+	if v == lua.LNil {
+		return nil
+	}
+	if fn, ok := v.(*lua.LFunction); ok && !fn.IsG {
+		return fn
+	}
+	f.fail(key, "expected a function, as in %s = function(...) ... end, got %s", key, describe(v))
+	return nil
+}

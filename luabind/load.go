@@ -38,8 +38,17 @@ func (b *binder) load(L *lua.LState) int {
 	var tg *target
 	if v := f.get("target", required); v != lua.LNil {
 		var ok bool
-		if tg, ok = unwrap[*target](v); !ok {
-			f.fail("target", "expected a target (made by target { ... }), got %s", describe(v))
+		if ro, isRouter := unwrap[*router](v); isRouter {
+			// A router is a target: its own, which routes on.
+			tg, ok = &target{spec: engine.TargetSpec{Name: ro.name}}, true
+			if ro.r != nil {
+				tg.t = ro.r.Target()
+			}
+		} else {
+			tg, ok = unwrap[*target](v)
+		}
+		if !ok {
+			f.fail("target", "expected a target (made by target { ... }) or a router, got %s", describe(v))
 		} else if tg.t == nil {
 			f.markBad("target") // its problems were reported where it was made
 		} else {

@@ -19,6 +19,11 @@ func TestMetaFileMatchesTheDSL(t *testing.T) {
 		{"reslua.LoadSpec", `load { zzz = 1 }`},
 		{"reslua.TargetSpec", `target { zzz = 1 }`},
 		{"reslua.DemoSpec", `demo.mcp { zzz = 1 }`},
+		{"reslua.RouterSpec", `router { zzz = 1 }`},
+		{"reslua.RolloutSpec", `deploy.blue_green { zzz = 1 }`},
+		{"reslua.Analysis", `deploy.canary { to = "b", analysis = { zzz = 1 } }`},
+		{"reslua.HealthCheck", `deploy.blue_green { to = "b", health = { zzz = 1 } }`},
+		{"reslua.RolloutActions", `deploy.canary { to = "b", actions = { zzz = 1 } }`},
 	} {
 		_, msgs := check(t, tc.call, Options{})
 		var known []string
@@ -42,7 +47,7 @@ func TestMetaFileMatchesTheDSL(t *testing.T) {
 func metaFields(meta, class string) []string {
 	var out []string
 	in := false
-	field := regexp.MustCompile(`^---@field ([a-z_]+)\??\s`)
+	field := regexp.MustCompile(`^---@field ([a-z0-9_]+)\??\s`)
 	for _, line := range strings.Split(meta, "\n") {
 		switch {
 		case strings.HasPrefix(line, "---@class "):

@@ -52,6 +52,9 @@ func (b *binder) target(L *lua.LState) int {
 	}
 	f.done()
 	tg := &target{spec: spec}
+	if _, dup := b.targets[spec.Name]; !dup && spec.Name != "" {
+		b.targets[spec.Name] = tg
+	}
 	if probs := f.validate(spec.Validate()); len(probs) > 0 {
 		b.report(L, probs...)
 	} else if t, err := b.run.AddTarget(spec); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // verbNames lists the globals the DSL adds, in the order of the docs.
-var verbNames = []string{"target", "demo", "load", "mcp", "http", "sleep", "sla", "env", "json", "print"}
+var verbNames = []string{"target", "router", "demo", "load", "mcp", "http", "deploy", "sleep", "sla", "env", "json", "print"}
 
 // install makes the userdata types, adds the verbs as globals, and
 // collects them in the table require("reslua") returns.
@@ -17,11 +17,14 @@ func (b *binder) install() {
 	b.targetType = newType(L, "target", targetMethods)
 	b.requestType = newType(L, "request", requestMethods)
 	b.trafficType = newType(L, "load", b.trafficMethods())
+	b.routerType = newType(L, "router", b.routerMethods())
 	b.reqs = &requests{typ: b.requestType, report: b.report}
 
 	mcpT, httpT := builderModules(L, b.reqs)
 	verbs := map[string]lua.LValue{
 		"target": L.NewFunction(b.target),
+		"router": L.NewFunction(b.routerDecl),
+		"deploy": goModule(L, map[string]lua.LGFunction{"blue_green": b.blueGreen, "canary": b.canary}),
 		"load":   L.NewFunction(b.load),
 		"sleep":  L.NewFunction(b.sleep),
 		"sla":    L.NewFunction(b.sla),

@@ -223,6 +223,17 @@ func writePlan(w io.Writer, file string, p engine.Plan) {
 	for _, t := range p.Targets {
 		fmt.Fprintf(w, "  target %q → %s\n", t.Name, t.URL)
 	}
+	for _, r := range p.Routers {
+		routes := make([]string, len(r.Routes))
+		for i, rt := range r.Routes {
+			routes[i] = fmt.Sprintf("%s=%d", rt.Target.Name(), rt.Weight)
+		}
+		fmt.Fprintf(w, "  router %q → %s\n", r.Name, strings.Join(routes, " "))
+	}
+	for _, ro := range p.Rollouts {
+		fmt.Fprintf(w, "  %s rollout %s → %s at %s: steps %s, hold %s\n", strings.ReplaceAll(ro.Strategy, "_", "-"),
+			ro.From, ro.To, ro.Start, strings.Trim(fmt.Sprint(ro.Steps), "[]"), ro.Hold)
+	}
 	for _, l := range p.Loads {
 		fmt.Fprintf(w, "  load %q → %q at %s: %s, %d request kind%s, %d session%s\n",
 			l.Spec.Name, l.Target, l.Start, l.Spec.Describe(),

@@ -1,5 +1,7 @@
 package demo
 
+import "time"
+
 // Options configure a demo server. The zero value is a stateful server that
 // answers with SSE streams, named "reslua-demo", version "1.0.0", accepting
 // every protocol revision the SDK knows.
@@ -38,6 +40,14 @@ type Options struct {
 	// only. So a stateful server is always of the legacy era, and a
 	// stateless one with the default ProtocolVersions speaks both eras.
 	ProtocolVersions []string
+	// Latency delays every POST to /mcp by that much before the SDK sees
+	// it (or until the request ends): a slow version. Zero: no delay.
+	Latency time.Duration
+	// ErrorRate is the share of POSTs to /mcp answered 503 Service
+	// Unavailable instead of being served: a failing version. The
+	// failures are spread evenly and deterministically (with 0.25, every
+	// fourth request fails), so runs repeat exactly. Zero: none; at most 1.
+	ErrorRate float64
 }
 
 func (o Options) name() string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -27,6 +28,7 @@ type Server struct {
 	origin string
 
 	counts *counters
+	posts  atomic.Int64 // POSTs to /mcp, for Options.ErrorRate
 
 	// gen is the MCP side of the server. ForgetSessions replaces it, so a
 	// request either reaches the old generation (and its sessions) or the
@@ -77,6 +79,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && !s.misbehave(w, r) {
+			return
+		}
 		s.gen.Load().handler.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -94,6 +99,29 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.http.Serve(ln) // always returns an error; ErrServerClosed after Close
 	}()
 	return s, nil
+}
+
+// misbehave applies Options.Latency and Options.ErrorRate to one POST. It
+// returns false when it answered the request itself.
+func (s *Server) misbehave(w http.ResponseWriter, r *http.Request) bool {
+	if d := s.opts.Latency; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return false
+		}
+	}
+	if rate := s.opts.ErrorRate; rate > 0 {
+		n := float64(s.posts.Add(1))
+		if math.Floor(n*rate) > math.Floor((n-1)*rate) {
+			s.counts.add(func(st *Stats) { st.Failed++ })
+			http.Error(w, "demo: failing on purpose (error_rate)", http.StatusServiceUnavailable)
+			return false
+		}
+	}
+	return true
 }
 
 // newGeneration builds a fresh MCP server and handler that know no sessions.

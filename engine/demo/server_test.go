@@ -356,3 +356,34 @@ func TestStats(t *testing.T) {
 		t.Errorf("Await with a cancelled context: %v", err)
 	}
 }
+
+func TestErrorRateFailsAnExactShare(t *testing.T) {
+	s := start(t, demo.Options{Stateless: true, JSON: true, ErrorRate: 0.25})
+	var failed []int
+	for i := 1; i <= 12; i++ {
+		resp, body := post(t, s.URL(), "", initialize)
+		switch resp.StatusCode {
+		case http.StatusServiceUnavailable:
+			failed = append(failed, i)
+		case http.StatusOK:
+		default:
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if want := []int{4, 8, 12}; !slices.Equal(failed, want) {
+		t.Fatalf("failed requests %v, want %v", failed, want)
+	}
+	if got := s.Stats().Failed; got != 3 {
+		t.Fatalf("Stats().Failed = %d, want 3", got)
+	}
+	// /health stays healthy: a failing version that passes its health
+	// checks is what rollout analysis is for.
+	resp, err := http.Get(s.Origin() + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("health: %d", resp.StatusCode)
+	}
+}

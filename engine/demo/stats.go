@@ -23,6 +23,8 @@ type Stats struct {
 	// cancelled (notifications/cancelled, or the client went away where the
 	// SDK passes that on) rather than by sleeping their time out.
 	SlowStarted, SlowCanceled int64
+	// Failed counts POSTs answered 503 by Options.ErrorRate.
+	Failed int64
 }
 
 // counters holds a server's Stats (but Sessions, which is read from the

@@ -55,6 +55,104 @@ function Load:ramp_to(rate, over) end
 ---@return reslua.Target
 function target(spec) end
 
+---@class reslua.Router
+local Router = {}
+---@return string
+function Router:name() end
+---@return string
+function Router:url() end
+--- The weights in force, every route named.
+---@return table<string, integer>
+function Router:weights() end
+--- Replaces the weights at once; routes left out get 0. Requests under way keep their route.
+---@param weights table<string, integer>
+function Router:set_weights(weights) end
+
+---@class reslua.RouterSpec
+---@field name string also the name of the target loads send to
+---@field routes table<string, integer|reslua.RouteSpec> target names to weights, e.g. { blue = 100, green = 0 }
+---@field breaker? reslua.BreakerSpec a server-side breaker per route: an open one ejects its route
+---@field sticky? boolean keep each MCP session on the route that issued it
+---@field balance? "round_robin"|"random" default "round_robin" (exact smooth weighted round-robin)
+---@field seed? integer seeds the "random" balance
+---@field timeout? string per request through the router; default the longest of the routes' targets
+
+---@class reslua.RouteSpec
+---@field weight integer
+---@field breaker? reslua.BreakerSpec this route's own breaker
+
+--- Starts a weighted router on 127.0.0.1 in front of targets; a load accepts it as its target.
+---@param spec reslua.RouterSpec
+---@return reslua.Router
+function router(spec) end
+
+---@class reslua.RolloutSpec
+---@field router? reslua.Router carries and measures the traffic; required unless actions.set_weights moves it
+---@field from? string the old route; default the one with the most weight
+---@field to? string the new route; default the router's other route
+---@field steps? integer[] the new route's shares in percent; default { 10, 25, 50, 75, 100 }
+---@field hold? string each step's length at least; default "30s"
+---@field analysis? reslua.Analysis
+---@field health? reslua.HealthCheck|false blue-green checks health before and after (false: skip); canary only when given
+---@field on_pause? fun(p: {step: integer, weight: integer, reason: string}): "continue"|"promote"|"rollback"|"hold"
+---@field actions? reslua.RolloutActions your own deployment actions instead of the router's weights
+
+---@class reslua.Analysis
+---@field interval? string time between measurements; default the hold
+---@field count? integer measurements per step; default hold/interval
+---@field failure_limit? integer failed measurements tolerated (default 0)
+---@field inconclusive_limit? integer inconclusive measurements tolerated (default 0)
+---@field consecutive_success_limit? integer pass early after this many passes in a row
+---@field consecutive_error_limit? integer measurements in a row that may fail to be taken
+---@field min_requests? integer fewer requests on the new route since the last measurement: inconclusive (default 1)
+---@field p50? string gate on the new route's latency at the router, e.g. "< 300ms"
+---@field p90? string
+---@field p95? string
+---@field p99? string
+---@field max? string
+---@field avg? string
+---@field error_rate? string e.g. "< 2%"
+---@field rate? string requests per second, e.g. "> 10"
+---@field requests? string requests on the new route, e.g. ">= 20"
+---@field errors? string e.g. "== 0"
+
+---@class reslua.HealthCheck
+---@field path? string default "/health"
+---@field expect? integer status; default 200
+---@field successes? integer in a row; default 5
+---@field interval? string between probes; default "10s"
+---@field timeout? string for the whole check; default "5m"
+---@field probe_timeout? string for one probe
+
+---@class reslua.RolloutActions
+---@field start? fun() start the new version; error() or return false, "why" rolls back
+---@field set_weights? fun(weights: table<string, integer>) move the traffic on your balancer
+---@field cleanup? fun(status: string) "promoted", "rolled_back" or "aborted"
+
+---@class reslua.RolloutResult
+---@field status "promoted"|"rolled_back"|"paused"|"aborted"|"planned"
+---@field promoted boolean
+---@field rolled_back boolean
+---@field paused boolean
+---@field reason string why it ended so
+---@field error? string the cause of a rollback, with file:line for a script's action
+---@field from string
+---@field to string
+---@field requests integer through the router during the rollout
+---@field errors integer client-visible errors during the rollout (0: zero downtime)
+---@field steps {number: integer, weight: integer, verdict: string, message: string, requests: integer, errors: integer, seconds: number}[]
+---@field resume fun(decision: "continue"|"promote"|"rollback"|"hold"): reslua.RolloutResult
+
+deploy = {}
+--- Rolls `to` out beside `from` with health checks and gated steps; blocks until it ends.
+---@param spec reslua.RolloutSpec
+---@return reslua.RolloutResult
+function deploy.blue_green(spec) end
+--- Gives `to` a growing share in gated steps; blocks until it ends.
+---@param spec reslua.RolloutSpec
+---@return reslua.RolloutResult
+function deploy.canary(spec) end
+
 ---@class reslua.Stage
 ---@field target number requests per second (open) or users (closed)
 ---@field duration string
@@ -153,6 +251,8 @@ demo = {}
 ---@field stateless? boolean
 ---@field json? boolean JSON replies instead of SSE
 ---@field protocol_versions? string[]
+---@field latency? string delay every MCP request by this much: a slow version, e.g. "200ms"
+---@field error_rate? number answer this share of MCP requests 503 (0.2: every fifth): a failing version
 
 --- Starts an embedded demo MCP server on 127.0.0.1; returns its MCP URL.
 ---@param spec? reslua.DemoSpec
