@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"net/http"
 	"errors"
 	"fmt"
 	"regexp"
@@ -120,6 +121,11 @@ func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
 	ro := &Rollout{run: r, spec: spec, dry: r.cfg.DryRun}
 	if err := ro.prepare(); err != nil {
 		return nil, err
+	}
+	if !ro.dry {
+		if err := ro.checkHealthPath(ctx); err != nil {
+			return nil, err
+		}
 	}
 	steps := spec.Steps
 	if steps == nil {
@@ -308,6 +314,38 @@ func (ro *Rollout) prepare() error {
 		err = ro.canary.Validate()
 	}
 	return dslProblems(err)
+}
+
+// checkHealthPath probes the new version's health endpoint once before
+// the rollout, so that a path that does not exist is a mistake in the
+// scenario, reported at once, rather than a health check that fails
+// after its whole timeout and rolls back.
+func (ro *Rollout) checkHealthPath(ctx context.Context) error {
+	var h deploy.HealthCheck
+	switch {
+	case ro.bg != nil && !ro.bg.SkipHealth:
+		h = ro.bg.Health
+	case ro.canary != nil && ro.canary.Health != nil:
+		h = *ro.canary.Health
+	default:
+		return nil
+	}
+	if ro.spec.Router == nil {
+		return nil
+	}
+	base, _ := ro.spec.Router.dr.RouteURL(ro.to)
+	if h.Path == "" {
+		h.Path = "/health"
+	}
+	if h.ProbeTimeout == 0 {
+		h.ProbeTimeout = 5 * time.Second
+	}
+	p := h.Probe(ctx, base)
+	if p.Status == http.StatusNotFound || p.Status == http.StatusMethodNotAllowed {
+		return fmt.Errorf("health.path: %s answered %d %s: %q is not %s's health endpoint; set health.path, or health = false",
+			p.URL, p.Status, http.StatusText(p.Status), h.Path, ro.to)
+	}
+	return nil
 }
 
 // start runs the script's Start action, if any.
