@@ -365,8 +365,12 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	if br != nil {
 		var err error
 		if tok, err = br.Allow(); err != nil { // refused: nothing is sent
+			kind := outcome.Rejected
+			if l.spec.Target.fallback {
+				kind = outcome.Fallback
+			}
 			now := l.clock.Now()
-			l.stats[i].record(sendResult{kind: outcome.Rejected}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].record(sendResult{kind: kind}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}

@@ -99,6 +99,9 @@ func (s RouterSpec) Validate() error {
 		}
 		if r.Breaker != nil {
 			errs = append(errs, breakerProblems(fmt.Sprintf("routes[%q]: breaker", name), *r.Breaker)...)
+			if r.Breaker.Fallback != nil {
+				fail("routes[%q]: breaker: fallback: a route's breaker ejects the route; only a target's (client-side) breaker serves a fallback", name)
+			}
 		}
 		negative = negative || r.Weight < 0
 	}
@@ -107,6 +110,9 @@ func (s RouterSpec) Validate() error {
 	}
 	if s.Breaker != nil {
 		errs = append(errs, breakerProblems("breaker", *s.Breaker)...)
+		if s.Breaker.Fallback != nil {
+			fail("breaker: fallback: a route's breaker ejects the route; only a target's (client-side) breaker serves a fallback")
+		}
 	}
 	if s.Balance != "" && !slices.Contains(Balances, s.Balance) {
 		msg := fmt.Sprintf("balance: expected %s, got %q", strings.Join(Balances, " or "), s.Balance)

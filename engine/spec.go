@@ -55,8 +55,9 @@ type TargetSpec struct {
 	Headers map[string]string
 	// Breaker puts a client-side circuit breaker in front of the target,
 	// shared by every load that sends to it: a refused call is not sent
-	// and counts as outcome.Rejected. Nil means none. Name and Clock are
-	// set by the engine.
+	// and counts as outcome.Rejected, or as outcome.Fallback (not a
+	// failure) when the settings have a Fallback. Nil means none. Name and
+	// Clock are set by the engine.
 	Breaker *breaker.Settings
 }
 

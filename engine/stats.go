@@ -62,7 +62,7 @@ func (s *requestStats) record(r sendResult, latency, service, wait time.Duration
 		s.errors[r.kind]++
 	}
 	recordDuration(s.latency, latency)
-	if r.kind != outcome.Rejected && r.kind != outcome.ScriptError {
+	if r.kind != outcome.Rejected && r.kind != outcome.Fallback && r.kind != outcome.ScriptError {
 		recordDuration(s.service, service) // a request never sent has none
 	}
 	recordDuration(s.wait, wait)

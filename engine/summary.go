@@ -99,7 +99,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 	}
 	tw.Flush()
 	if len(total.Errors) > 0 {
-		fmt.Fprintf(w, "  errors by kind: %s\n", formatErrors(total.Errors))
+		fmt.Fprintf(w, "  not ok, by kind: %s\n", formatErrors(total.Errors))
 	}
 	fmt.Fprintf(w, "  service time (from send): p50 %s  p99 %s\n",
 		formatMicros(total.Service.ValueAtQuantile(50)), formatMicros(total.Service.ValueAtQuantile(99)))

@@ -29,6 +29,7 @@ type Target struct {
 	fixed     [][2]string   // spec.Headers for httpc templates; read-only
 	mcp       *mcp.Client
 	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
+	fallback  bool             // the breaker's refusals are fallbacks
 }
 
 // Name returns the target's name.
@@ -79,6 +80,7 @@ func newTarget(spec TargetSpec, clientVersion string, clock Clock) *Target {
 	}
 	return &Target{
 		breaker:   br,
+		fallback:  spec.Breaker != nil && spec.Breaker.Fallback != nil,
 		hc:        hc,
 		header:    header,
 		fixed:     fixed,

@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -72,7 +73,8 @@ func (b *binder) target(L *lua.LState) int {
 //	            window = 100 (last calls) or "10s" (time), window_buckets = 10,
 //	            slow_call = "500ms", slow_call_rate = 0.5, failures_per_window = 10,
 //	            open_for = "2s", backoff = "fixed" | "doubling" | "exponential" | "linear",
-//	            max_open = "1m", half_open_permits = 3, success_threshold = 2 }
+//	            max_open = "1m", half_open_permits = 3, success_threshold = 2,
+//	            fallback = true }
 //
 // The engine validates the values (breaker.New); nil when absent.
 func breakerSettings(f *fields) *breaker.Settings {
@@ -91,6 +93,11 @@ func breakerSettings(f *fields) *breaker.Settings {
 		WindowBuckets:       bf.integer("window_buckets", optional),
 		HalfOpenPermits:     bf.integer("half_open_permits", optional),
 		SuccessThreshold:    bf.integer("success_threshold", optional),
+	}
+	if bf.boolean("fallback", optional) {
+		// The client answers a refused call itself (a cached or default
+		// reply): counted as "fallback", not as a failure.
+		s.Fallback = func(context.Context, error) error { return nil }
 	}
 	switch w := bf.get("window", optional).(type) {
 	case *lua.LNilType:

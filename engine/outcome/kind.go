@@ -28,12 +28,15 @@ const (
 	CheckFailed    Kind = "check_failed"    // the scenario's response check rejected the reply
 	ScriptError    Kind = "script_error"    // the scenario's request builder failed; nothing was sent
 	Rejected       Kind = "rejected"        // the target's circuit breaker refused the call; nothing was sent
+	Fallback       Kind = "fallback"        // the breaker refused the call and the client served its fallback; nothing was sent
 	Other          Kind = "other"           // any transport error not named above
 )
 
 // IsFailure reports whether k counts against the error rate. Canceled
-// requests were stopped by reslua itself and are reported, not blamed.
-func (k Kind) IsFailure() bool { return k != OK && k != Canceled }
+// requests were stopped by reslua itself and are reported, not blamed; a
+// fallback is the answer the client chose to give, as a resilient client
+// does, and is reported beside the failures.
+func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallback }
 
 // HTTPStatus returns the kind for an HTTP status code: OK for 1xx–3xx,
 // "http_4xx" or "http_5xx" otherwise.

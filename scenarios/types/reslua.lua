@@ -50,6 +50,7 @@ function Load:ramp_to(rate, over) end
 ---@field max_open? string cap for exponential and linear backoffs
 ---@field half_open_permits? integer probe calls admitted when half-open
 ---@field success_threshold? integer successful probes that close it
+---@field fallback? boolean a target's breaker only: refused calls count as "fallback" (served by the client), not as failures
 
 ---@param spec reslua.TargetSpec
 ---@return reslua.Target
