@@ -31,8 +31,13 @@ type Result struct {
 	// Rollouts holds every rollout the script ran, in order.
 	Rollouts []RolloutResult
 	// Events is the run's timeline: weight changes, breaker transitions,
-	// rollout steps and gates, in time order.
+	// rollout steps and gates, faults, in time order.
 	Events []Event
+	// Phases are the named stretches of the timeline (fault windows,
+	// rollouts and their steps) that checks may be scoped to.
+	Phases []Phase
+	// Faults holds every fault the script injected.
+	Faults []FaultResult
 }
 
 // BreakerResult is what a breaker did: a target's client-side one, or a

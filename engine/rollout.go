@@ -105,6 +105,9 @@ type Rollout struct {
 	since  time.Time
 	res    *deploy.Result
 	dry    bool
+	// phase and stepPhase index the run's phases of the rollout and of
+	// its current step; -1 when none is open.
+	phase, stepPhase int
 }
 
 // Validate returns every problem with s, each naming its key.
@@ -118,7 +121,7 @@ func (s RolloutSpec) Validate() error {
 // run it only validates and advances the plan's timeline by its holds.
 // The error is a problem with spec; how the rollout went is in Result.
 func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
-	ro := &Rollout{run: r, spec: spec, dry: r.cfg.DryRun}
+	ro := &Rollout{run: r, spec: spec, dry: r.cfg.DryRun, phase: -1, stepPhase: -1}
 	if err := ro.prepare(); err != nil {
 		return nil, err
 	}
@@ -473,7 +476,19 @@ func (ro *Rollout) event(e deploy.Event) {
 			msg += ": " + e.Err.Error()
 		}
 	}
-	ev := Event{At: e.Time.Sub(ro.run.start), Source: fmt.Sprintf("rollout %q", ro.to), Kind: e.Kind.String(), Message: msg}
+	at := e.Time.Sub(ro.run.start)
+	ev := Event{At: at, Source: fmt.Sprintf("rollout %q", ro.to), Kind: e.Kind.String(), Message: msg,
+		Detection: e.Kind == deploy.EventRollback || e.Kind == deploy.EventGate && e.Verdict == deploy.Fail}
+	switch e.Kind {
+	case deploy.EventStart:
+		ro.phase = ro.run.phases.begin("rollout", ro.to, at)
+	case deploy.EventStep:
+		ro.run.phases.end(ro.stepPhase, at)
+		ro.stepPhase = ro.run.phases.begin("step", fmt.Sprintf("%s %d%%", ro.to, e.Weights[ro.to]), at)
+	case deploy.EventPromotion, deploy.EventRollback:
+		ro.run.phases.end(ro.stepPhase, at)
+		ro.run.phases.end(ro.phase, at)
+	}
 	switch e.Kind {
 	case deploy.EventStep, deploy.EventMeasurement:
 		// The router's weights event says the first, the gate sums up

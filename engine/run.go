@@ -56,6 +56,7 @@ type Run struct {
 	finished    bool
 	aborted     string // why the run was aborted; "" if it was not
 	events      timeline
+	phases      phases
 
 	// abortCtx is cancelled when the run aborts, to wake a sleeping script.
 	abortCtx    context.Context
@@ -415,6 +416,7 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 
 	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
 		Breakers: breakers, Routers: routers, Rollouts: r.rolloutResults(), Events: r.events.sorted(events...)}
+	res.Phases = r.phases.all(res.Elapsed)
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
 	}

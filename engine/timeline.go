@@ -20,6 +20,10 @@ type Event struct {
 	Kind string
 	// Message says it in words.
 	Message string
+	// Detection marks an event by which the system under test (or the
+	// rollout watching it) showed it noticed a problem: a breaker opening,
+	// a failed gate, a rollback. time_to_detect measures up to the first.
+	Detection bool
 }
 
 // String renders the event on one line.
@@ -62,7 +66,8 @@ func (t *timeline) sorted(more ...Event) []Event {
 func breakerEvents(source string, b BreakerResult) []Event {
 	out := make([]Event, len(b.Transitions))
 	for i, t := range b.Transitions {
-		out[i] = Event{At: t.At, Source: source, Kind: "breaker", Message: fmt.Sprintf("%s → %s (%s)", t.From, t.To, t.Reason)}
+		out[i] = Event{At: t.At, Source: source, Kind: "breaker", Message: fmt.Sprintf("%s → %s (%s)", t.From, t.To, t.Reason),
+			Detection: t.To == "open"}
 	}
 	return out
 }
