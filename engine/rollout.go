@@ -105,6 +105,7 @@ type Rollout struct {
 	since  time.Time
 	res    *deploy.Result
 	dry    bool
+	clock  *scriptClock // runs the script's callbacks during holds
 	// phase and stepPhase index the run's phases of the rollout and of
 	// its current step; -1 when none is open.
 	phase, stepPhase int
@@ -156,6 +157,11 @@ func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
 		ro.res, err = ro.bg.Run(ctx)
 	} else {
 		ro.res, err = ro.canary.Run(ctx)
+	}
+	if err == nil && ro.clock.err != nil {
+		// A callback of the script failed during a hold: the rollout was
+		// rolled back (aborted), and the script ends with the error.
+		err = ro.clock.err
 	}
 	return ro, err
 }
@@ -282,13 +288,14 @@ func (ro *Rollout) prepare() error {
 		return errors.Join(errs...)
 	}
 
+	ro.clock = &scriptClock{r: ro.run}
 	rollout := deploy.Rollout{
 		From:     ro.from,
 		To:       ro.to,
 		Steps:    s.Steps,
 		Hold:     s.Hold,
 		Analysis: s.Analysis,
-		Clock:    ro.run.clock,
+		Clock:    ro.clock,
 		OnEvent:  ro.event,
 	}
 	if s.Router != nil {

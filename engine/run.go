@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reslua/reslua/chaos"
 	"github.com/reslua/reslua/engine/demo"
 	"github.com/reslua/reslua/engine/suggest"
 )
@@ -32,6 +33,13 @@ type Config struct {
 	DryRun bool
 	// ClientVersion is sent as clientInfo.version; zero means "dev".
 	ClientVersion string
+	// Seed seeds every random choice of the run's fault proxies, so that
+	// a run can be repeated exactly. Zero: the seed 0.
+	Seed uint64
+	// Chaos names targets that get a fault proxy in front even without
+	// TargetSpec.Chaos: those a dry run of the script injected faults
+	// into (Plan.Faults). Zero: none.
+	Chaos []string
 }
 
 // Run is one execution of a scenario. Its methods are called by one script
@@ -47,6 +55,10 @@ type Run struct {
 	targets     []*Target
 	routers     []*Router
 	rollouts    []*Rollout
+	proxies     []*FaultProxy
+	timers      []*timer // the script's scheduled callbacks (At, Every)
+	timerSeq    int
+	inCallback  bool // a callback is running: no other starts
 	demos       []*demo.Server
 	loads       []*Load
 	checks      []Check
@@ -70,6 +82,7 @@ type Plan struct {
 	Targets  []TargetSpec
 	Routers  []RouterSpec
 	Rollouts []PlannedRollout
+	Faults   []PlannedFault
 	Loads    []PlannedLoad
 	Checks   []CheckSpec
 	// Length is when the last load ends, on the plan's timeline.
@@ -211,15 +224,34 @@ func (r *Run) AddTarget(spec TargetSpec) (*Target, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, t := range r.targets {
 		if t.spec.Name == spec.Name {
+			r.mu.Unlock()
 			return nil, fmt.Errorf("name: a target named %q already exists", spec.Name)
 		}
 	}
-	t := newTarget(spec, r.cfg.ClientVersion, r.clock)
-	r.targets = append(r.targets, t)
 	r.plan.Targets = append(r.plan.Targets, spec)
+	r.mu.Unlock()
+	var fp *FaultProxy
+	// A dry run gives every target an (unstarted) proxy, so that the plan
+	// records the faults the script injects: the real run then puts a
+	// proxy in front of those targets alone (Config.Chaos).
+	if spec.Chaos || r.cfg.DryRun || slices.Contains(r.cfg.Chaos, spec.Name) {
+		// The target's traffic goes through a fault proxy of its own,
+		// ready for chaos.inject; targets without one pay no extra hop.
+		var err error
+		if fp, err = r.startProxy(spec.Name, spec.URL, chaos.PerRequest); err != nil {
+			return nil, err
+		}
+		if !r.cfg.DryRun {
+			spec.URL = fp.p.URL()
+		}
+	}
+	t := newTarget(spec, r.cfg.ClientVersion, r.clock)
+	t.proxy = fp
+	r.mu.Lock()
+	r.targets = append(r.targets, t)
+	r.mu.Unlock()
 	return t, nil
 }
 
@@ -284,29 +316,24 @@ func (r *Run) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	if r.cfg.DryRun {
 		r.mu.Lock()
-		r.planOffset += d
+		to := r.planOffset + d
 		r.mu.Unlock()
-		return nil
+		return r.advancePlan(ctx, to)
 	}
 	ctx, cancel := r.abortable(ctx)
 	defer cancel()
-	return r.abortErr(r.clock.SleepUntil(ctx, r.clock.Now().Add(d)))
+	return r.abortErr(r.block(ctx, r.clock.Now().Add(d), nil))
 }
 
 // WaitLoad blocks until l has finished (all its arrivals sent and answered)
 // or ctx is done. In a dry run it advances the plan's timeline to l's end.
 func (r *Run) WaitLoad(ctx context.Context, l *Load) error {
 	if r.cfg.DryRun {
-		r.mu.Lock()
-		if end := l.planStart + l.spec.Length(); end > r.planOffset {
-			r.planOffset = end
-		}
-		r.mu.Unlock()
-		return nil
+		return r.advancePlan(ctx, l.planStart+l.spec.Length())
 	}
 	ctx, cancel := r.abortable(ctx)
 	defer cancel()
-	if err := l.Wait(ctx); err != nil {
+	if err := r.block(ctx, time.Time{}, l.done); err != nil {
 		return r.abortErr(err)
 	}
 	return nil
@@ -358,6 +385,7 @@ func (r *Run) Plan() Plan {
 	p.Targets = append([]TargetSpec(nil), p.Targets...)
 	p.Routers = append([]RouterSpec(nil), p.Routers...)
 	p.Rollouts = append([]PlannedRollout(nil), p.Rollouts...)
+	p.Faults = append([]PlannedFault(nil), p.Faults...)
 	p.Loads = append([]PlannedLoad(nil), p.Loads...)
 	p.Checks = append([]CheckSpec(nil), p.Checks...)
 	return p
@@ -383,6 +411,12 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 				<-l.done
 			}
 		}
+	}
+	// Every fault ends here, whatever ended the run.
+	var faults []FaultResult
+	for _, fp := range r.proxies {
+		fp.close()
+		faults = append(faults, fp.results()...)
 	}
 	var routers []RouterResult
 	var events []Event // breaker transitions, merged into the timeline
@@ -417,6 +451,7 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
 		Breakers: breakers, Routers: routers, Rollouts: r.rolloutResults(), Events: r.events.sorted(events...)}
 	res.Phases = r.phases.all(res.Elapsed)
+	res.Faults = faults
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
 	}

@@ -59,6 +59,10 @@ type TargetSpec struct {
 	// failure) when the settings have a Fallback. Nil means none. Name and
 	// Clock are set by the engine.
 	Breaker *breaker.Settings
+	// Chaos puts a fault proxy (package chaos) in front of the target,
+	// through which all its traffic goes, so that faults can be injected
+	// into it. Zero: none, unless Config.Chaos names the target.
+	Chaos bool
 }
 
 // Validate returns every problem with s, each naming its field.

@@ -39,6 +39,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	for _, ro := range r.Rollouts {
 		writeRollout(w, ro)
 	}
+	writeFaults(w, r.Faults)
 	writeTimeline(w, r.Events)
 	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
@@ -319,4 +320,21 @@ func writeTimeline(w io.Writer, events []Event) {
 		}
 		fmt.Fprintf(w, "  %s\n", e)
 	}
+}
+
+// writeFaults lists the faults injected, with their windows and counts.
+func writeFaults(w io.Writer, faults []FaultResult) {
+	if len(faults) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nfaults")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range faults {
+		window := "never active"
+		if f.Start >= 0 {
+			window = fmt.Sprintf("+%s → +%s", f.Start.Round(time.Millisecond), f.End.Round(time.Millisecond))
+		}
+		fmt.Fprintf(tw, "  %s\t%s on %q\t%s\t%d matched, %d hit\n", f.ID, f.Kind, f.Target, window, f.Matched, f.Hit)
+	}
+	tw.Flush()
 }

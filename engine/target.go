@@ -30,7 +30,12 @@ type Target struct {
 	mcp       *mcp.Client
 	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
 	fallback  bool             // the breaker's refusals are fallbacks
+	proxy     *FaultProxy      // in front of the target; nil without chaos
 }
+
+// FaultProxy returns the fault proxy in front of the target, or nil when
+// it has none (TargetSpec.Chaos, Config.Chaos).
+func (t *Target) FaultProxy() *FaultProxy { return t.proxy }
 
 // Name returns the target's name.
 func (t *Target) Name() string { return t.spec.Name }

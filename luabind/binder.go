@@ -33,8 +33,8 @@ type binder struct {
 
 	verbs *lua.LTable // what require("reslua") returns
 	// Metatables of the DSL's userdata.
-	targetType, requestType, trafficType *lua.LTable
-	routerType, rolloutType              *lua.LTable
+	targetType, requestType, trafficType  *lua.LTable
+	routerType, faultProxyType, faultType *lua.LTable
 	// targets are the script's targets by name (placeholders included),
 	// for the routes of a router.
 	targets map[string]*target
@@ -79,11 +79,19 @@ func (b *binder) close() { b.L.Close() }
 func (b *binder) execMain() error {
 	L := b.L
 	L.Push(L.NewFunctionFromProto(b.script.proto))
-	err := L.PCall(0, 0, nil)
-	if err == nil {
-		return nil
+	if err := L.PCall(0, 0, nil); err != nil {
+		return b.translate(err)
 	}
-	return b.translate(err)
+	// The callbacks scheduled for the rest of the run (at, every) run
+	// while the loads finish.
+	if err := b.run.Drain(b.ctx); err != nil {
+		var cb *engine.CallbackError
+		if errors.As(err, &cb) {
+			return cb.Err
+		}
+		return &Error{Msg: "the run's callbacks: " + err.Error(), Err: err}
+	}
+	return nil
 }
 
 // translate turns the error of a failed PCall into the error to return:
@@ -152,6 +160,10 @@ func (b *binder) report(L *lua.LState, msgs ...string) {
 // stop ends the script because err happened in verb (e.g. the context
 // was cancelled during sleep), in every mode. It does not return.
 func (b *binder) stop(L *lua.LState, verb string, err error) {
+	var cb *engine.CallbackError
+	if errors.As(err, &cb) { // a callback's own error, with its position
+		b.raise(L, cb.Err)
+	}
 	msg := err.Error()
 	if !strings.HasPrefix(msg, verb+": ") {
 		msg = verb + ": " + msg

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,6 +68,10 @@ func (b *binder) rollout(L *lua.LState, strategy string) int {
 		if err == nil {
 			L.Push(b.rolloutTable(L, ro))
 			return 1
+		}
+		var cb *engine.CallbackError
+		if errors.As(err, &cb) {
+			b.raise(L, cb.Err)
 		}
 		probs = engineProblems(verb, err, nil)
 	}

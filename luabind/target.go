@@ -50,6 +50,7 @@ func (b *binder) target(L *lua.LState) int {
 		ProtocolVersion: f.str("protocol_version", optional),
 		Headers:         f.stringMap("headers", optional),
 		Breaker:         breakerSettings(f),
+		Chaos:           f.boolean("chaos", optional),
 	}
 	f.done()
 	tg := &target{spec: spec}

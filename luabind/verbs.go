@@ -8,7 +8,7 @@ import (
 )
 
 // verbNames lists the globals the DSL adds, in the order of the docs.
-var verbNames = []string{"target", "router", "demo", "load", "mcp", "http", "deploy", "sleep", "sla", "env", "json", "print"}
+var verbNames = []string{"target", "router", "demo", "load", "mcp", "http", "deploy", "chaos", "at", "every", "sleep", "sla", "env", "json", "print"}
 
 // install makes the userdata types, adds the verbs as globals, and
 // collects them in the table require("reslua") returns.
@@ -18,6 +18,8 @@ func (b *binder) install() {
 	b.requestType = newType(L, "request", requestMethods)
 	b.trafficType = newType(L, "load", b.trafficMethods())
 	b.routerType = newType(L, "router", b.routerMethods())
+	b.faultProxyType = newType(L, "fault proxy", faultProxyMethods)
+	b.faultType = newType(L, "fault", faultMethods)
 	b.reqs = &requests{typ: b.requestType, report: b.report}
 
 	mcpT, httpT := builderModules(L, b.reqs)
@@ -25,6 +27,9 @@ func (b *binder) install() {
 		"target": L.NewFunction(b.target),
 		"router": L.NewFunction(b.routerDecl),
 		"deploy": goModule(L, map[string]lua.LGFunction{"blue_green": b.blueGreen, "canary": b.canary}),
+		"chaos":  goModule(L, map[string]lua.LGFunction{"inject": b.inject, "proxy": b.chaosProxy}),
+		"at":     L.NewFunction(b.at),
+		"every":  L.NewFunction(b.every),
 		"load":   L.NewFunction(b.load),
 		"sleep":  L.NewFunction(b.sleep),
 		"sla":    L.NewFunction(b.sla),

@@ -43,6 +43,7 @@ Usage:
 Flags of run and check:
   -e, --env KEY=VALUE    set env.KEY for the script (repeatable; overrides the environment)
       --lib-path DIR     also look for require()d modules in DIR (repeatable; RESLUA_PATH too)
+      --seed N           seed the faults' random choices, to repeat a run exactly (default 1)
       --cpuprofile FILE  write a Go CPU profile of the run to FILE (go tool pprof)
   -h, --help             show this help
 
@@ -84,6 +85,7 @@ type options struct {
 	env        map[string]string
 	libPath    []string
 	cpuProfile string
+	seed       uint64
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -92,6 +94,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	pairs := fs.StringArrayP("env", "e", nil, "KEY=VALUE for the script's env table")
 	libs := fs.StringArray("lib-path", nil, "directory for require()d modules")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to FILE")
+	seed := fs.Uint64("seed", 1, "seed of the faults' random choices")
 	help := fs.BoolP("help", "h", false, "show help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
@@ -105,7 +108,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		fmt.Fprintf(stderr, "reslua %s: expected one scenario file, got %d arguments\n\n%s", name, fs.NArg(), usage)
 		return options{}, exitUsage, false
 	}
-	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile}
+	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -164,7 +167,13 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 		}
 		defer stop()
 	}
-	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version})
+	// Targets the check run injected faults into get a fault proxy.
+	var chaosTargets []string
+	for _, f := range plan.Faults {
+		chaosTargets = append(chaosTargets, f.Proxy)
+	}
+	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
+		Seed: o.seed, Chaos: chaosTargets})
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
 	progressCtx, cancelProgress := context.WithCancel(ctx)
@@ -229,6 +238,13 @@ func writePlan(w io.Writer, file string, p engine.Plan) {
 			routes[i] = fmt.Sprintf("%s=%d", rt.Target.Name(), rt.Weight)
 		}
 		fmt.Fprintf(w, "  router %q → %s\n", r.Name, strings.Join(routes, " "))
+	}
+	for _, f := range p.Faults {
+		window := "until removed"
+		if f.Duration > 0 {
+			window = "for " + f.Duration.String()
+		}
+		fmt.Fprintf(w, "  fault %s on %q at %s, %s\n", f.Kind, f.Proxy, f.Start, window)
 	}
 	for _, ro := range p.Rollouts {
 		fmt.Fprintf(w, "  %s rollout %s → %s at %s: steps %s, hold %s\n", strings.ReplaceAll(ro.Strategy, "_", "-"),

@@ -35,6 +35,7 @@ function Load:ramp_to(rate, over) end
 ---@field protocol_version? "auto"|"2025-03-26"|"2025-06-18"|"2025-11-25"|"2026-07-28"
 ---@field headers? table<string, string>
 ---@field breaker? reslua.BreakerSpec a client-side circuit breaker; refused calls count as "rejected"
+---@field chaos? boolean put a fault proxy in front, for chaos.inject (automatic when the check run injects into it)
 
 ---@class reslua.BreakerSpec
 ---@field consecutive_failures? integer open after this many failures in a row (default 5 when no rule is set)
@@ -143,6 +144,61 @@ function router(spec) end
 ---@field errors integer client-visible errors during the rollout (0: zero downtime)
 ---@field steps {number: integer, weight: integer, verdict: string, message: string, requests: integer, errors: integer, seconds: number}[]
 ---@field resume fun(decision: "continue"|"promote"|"rollback"|"hold"): reslua.RolloutResult
+
+---@class reslua.FaultProxy
+local FaultProxy = {}
+---@return string
+function FaultProxy:name() end
+--- The address the dependency's clients connect to instead ("127.0.0.1:port").
+---@return string
+function FaultProxy:addr() end
+
+---@class reslua.Fault
+local Fault = {}
+--- Ends the faults of this chaos.inject call at once.
+function Fault:remove() end
+
+---@class reslua.FaultProxySpec
+---@field name string
+---@field target string host:port of a TCP service, or an http:// URL
+---@field scope "connection"|"request" TCP (decided per connection) or HTTP (per request)
+
+---@class reslua.FaultSpec
+---@field latency? string|{delay?: string, jitter?: string, response?: boolean, rate?: number}
+---@field abort? integer|true|{status?: integer, body?: string, header?: table<string, string>, rate?: number}
+---@field jsonrpc_error? true|{code?: integer, message?: string, rate?: number}
+---@field reset? true|{rate?: number}
+---@field blackhole? true|{rate?: number} accept and never answer (resource exhaustion)
+---@field bandwidth? integer|{bytes_per_second: integer, direction?: "downstream"|"upstream"|"both", rate?: number}
+---@field slow_close? string|{delay: string, rate?: number}
+---@field cut? {bytes?: integer, after?: string, direction?: "downstream"|"upstream"|"both", rate?: number}
+---@field probability? number 0..1, for every kind given (a kind's rate overrides it); default 1
+---@field match? {path?: string, path_prefix?: string, method?: string, rpc_method?: string, tool?: string, header?: table<string, string>}
+---@field first? integer only the first N matching requests (retry testing)
+---@field every? integer only every N-th matching request
+---@field start? string delay before the fault begins
+---@field duration? string how long it lasts; default until removed or the run ends
+---@field name? string its label on the timeline and in checks' during = "..."
+
+chaos = {}
+--- Injects faults into a target's traffic (or a chaos.proxy's); they end with their duration, remove(), or the run.
+---@param into reslua.Target|reslua.FaultProxy
+---@param spec reslua.FaultSpec
+---@return reslua.Fault
+function chaos.inject(into, spec) end
+--- A fault proxy in front of a dependency; give its addr() to the dependency's clients.
+---@param spec reslua.FaultProxySpec
+---@return reslua.FaultProxy
+function chaos.proxy(spec) end
+
+--- Runs fn at that time from the run's start, while the script waits (sleep, wait, a rollout) or its loads run.
+---@param at string a duration such as "20s"
+---@param fn fun()
+function at(at, fn) end
+--- Runs fn every period until the run's loads have ended.
+---@param period string
+---@param fn fun()
+function every(period, fn) end
 
 deploy = {}
 --- Rolls `to` out beside `from` with health checks and gated steps; blocks until it ends.

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Callbacks run on the waiting goroutine at their times, in order, during
+// Sleep; one due while another runs waits for it; a failing one ends the
+// wait with its error.
+func TestTimersRunDuringSleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := NewRun(Config{})
+		var got []time.Duration
+		mark := func(ctx context.Context) error { got = append(got, r.Elapsed()); return nil }
+		must(t, r.At(3*time.Second, "a", mark))
+		must(t, r.At(1*time.Second, "b", func(ctx context.Context) error {
+			got = append(got, r.Elapsed())
+			// A nested sleep runs no other callback: the one due at 2 s
+			// waits until this one returns at 2.5 s.
+			return r.Sleep(ctx, 1500*time.Millisecond)
+		}))
+		must(t, r.At(2*time.Second, "c", mark))
+		must(t, r.Every(2*time.Second, "d", mark))
+		if err := r.Sleep(context.Background(), 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := []time.Duration{1 * time.Second, 2500 * time.Millisecond, 2500 * time.Millisecond, 3 * time.Second, 4 * time.Second}
+		if !slices.Equal(got, want) {
+			t.Fatalf("callbacks ran at %v, want %v", got, want)
+		}
+		boom := errors.New("boom")
+		must(t, r.At(6*time.Second, "e", func(context.Context) error { return boom }))
+		err := r.Sleep(context.Background(), 10*time.Second)
+		var cb *CallbackError
+		if !errors.As(err, &cb) || !errors.Is(err, boom) || cb.Where != "e" || r.Elapsed() != 6*time.Second {
+			t.Fatalf("Sleep = %v at %s, want the callback's error at 6s", err, r.Elapsed())
+		}
+	})
+}
+
+// In a dry run, callbacks run on the plan's timeline, and Drain runs
+// those still pending, however late, so that check sees what they declare.
+func TestTimersInADryRun(t *testing.T) {
+	r := NewRun(Config{DryRun: true})
+	var got []time.Duration
+	mark := func(context.Context) error { got = append(got, r.Elapsed()); return nil }
+	must(t, r.At(2*time.Second, "a", mark))
+	must(t, r.At(50*time.Second, "b", mark))
+	must(t, r.Every(time.Second, "c", mark)) // once in a dry run
+	if err := r.Sleep(context.Background(), 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, 50 * time.Second}; !slices.Equal(got, want) {
+		t.Fatalf("callbacks ran at %v, want %v", got, want)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
