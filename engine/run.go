@@ -60,6 +60,7 @@ type Run struct {
 	timerSeq    int
 	inCallback  bool // a callback is running: no other starts
 	demos       []*demo.Server
+	kvs         []*demo.KV
 	loads       []*Load
 	checks      []Check
 	plan        Plan
@@ -191,7 +192,8 @@ func (r *Run) StartDemo(ctx context.Context, spec DemoSpec) (string, error) {
 		return "http://127.0.0.1:0/mcp", nil
 	}
 	s, err := demo.Start(ctx, demo.Options{Name: spec.Name, Version: spec.Version, Stateless: spec.Stateless, JSON: spec.JSON,
-		ProtocolVersions: spec.ProtocolVersions, Latency: spec.Latency, ErrorRate: spec.ErrorRate})
+		ProtocolVersions: spec.ProtocolVersions, Latency: spec.Latency, ErrorRate: spec.ErrorRate,
+		Dependency: spec.Dependency})
 	if err != nil {
 		return "", fmt.Errorf("%w: demo server %q: %w", ErrRuntime, spec.Name, err)
 	}
@@ -215,6 +217,24 @@ func pick(b bool, yes, no string) string {
 		return yes
 	}
 	return no
+}
+
+// StartKV starts a demo KV service on 127.0.0.1 (a TCP dependency for a
+// demo server, see DemoSpec.Dependency) and returns its host:port; it
+// lives until Finish. In a dry run it returns a placeholder address.
+func (r *Run) StartKV(ctx context.Context) (string, error) {
+	if r.cfg.DryRun {
+		return "127.0.0.1:0", nil
+	}
+	kv, err := demo.StartKV(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%w: demo KV service: %w", ErrRuntime, err)
+	}
+	r.mu.Lock()
+	r.kvs = append(r.kvs, kv)
+	r.mu.Unlock()
+	r.logf("demo KV service (TCP) at %s", kv.Addr())
+	return kv.Addr(), nil
 }
 
 // AddTarget validates spec and returns the target it describes. Target
@@ -446,6 +466,9 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		if err := d.Close(); err != nil {
 			r.logf("closing demo server: %v", err)
 		}
+	}
+	for _, kv := range r.kvs {
+		kv.Close()
 	}
 
 	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,

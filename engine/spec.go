@@ -144,6 +144,10 @@ type DemoSpec struct {
 	// ErrorRate is the share of MCP requests answered 503, spread evenly
 	// (0.25: every fourth): a failing version. Zero: none.
 	ErrorRate float64
+	// Dependency is the host:port of a TCP KV service (Run.StartKV, or a
+	// fault proxy in front of one); the server then has a "lookup" tool
+	// that depends on it. Zero: none.
+	Dependency string
 }
 
 // Validate returns every problem with s, each naming its field.

@@ -225,8 +225,17 @@ func (r *Run) Drain(ctx context.Context) error {
 	if r.cfg.DryRun {
 		// Every callback runs, however late: a dry run checks what each
 		// one declares.
-		if err := r.advancePlan(ctx, 1<<62); err != nil {
-			return err
+		for {
+			next := r.nextTimer()
+			if next == nil {
+				break
+			}
+			r.mu.Lock()
+			r.planOffset = max(r.planOffset, next.at)
+			r.mu.Unlock()
+			if err := r.fire(ctx, next); err != nil {
+				return err
+			}
 		}
 	} else {
 		actx, cancel := r.abortable(ctx)

@@ -33,7 +33,7 @@ func (b *binder) install() {
 		"load":   L.NewFunction(b.load),
 		"sleep":  L.NewFunction(b.sleep),
 		"sla":    L.NewFunction(b.sla),
-		"demo":   goModule(L, map[string]lua.LGFunction{"mcp": b.demoMCP}),
+		"demo":   goModule(L, map[string]lua.LGFunction{"mcp": b.demoMCP, "kv": b.demoKV}),
 		"mcp":    mcpT,
 		"http":   httpT,
 		"env":    b.newEnv(b.script.opts.Env),

@@ -15,6 +15,12 @@
 //	slow {ms}        sleeps ms milliseconds (or until the request ends), returns "slept";
 //	                 sends one progress notification first if the call carries a progress token
 //	fail {message?}  returns a result with isError: true
+//	lookup {key}     with Options.Dependency only: asks the server's TCP
+//	                 dependency (a KV, StartKV) for key, on a connection of its
+//	                 own; isError when no answer comes within a second
+//
+// Options.Latency and Options.ErrorRate make a misbehaving version: every
+// POST is delayed, or a share of them answered 503, evenly and repeatably.
 //
 // Its resources are demo://readme (text/plain) and demo://config.json
 // (application/json), both static; its prompt is greet {name} (name

@@ -48,6 +48,11 @@ type Options struct {
 	// failures are spread evenly and deterministically (with 0.25, every
 	// fourth request fails), so runs repeat exactly. Zero: none; at most 1.
 	ErrorRate float64
+	// Dependency is the host:port of a KV service (StartKV) the server
+	// depends on: with it, the server has a "lookup" tool that asks the
+	// dependency over TCP and fails (isError) when it gets no answer
+	// within a second. Zero: no dependency, no lookup tool.
+	Dependency string
 }
 
 func (o Options) name() string {

@@ -132,7 +132,7 @@ func (s *Server) newGeneration() *generation {
 		&mcp.ServerOptions{PageSize: s.opts.PageSize, SupportedProtocolVersions: s.opts.ProtocolVersions},
 	)
 	g.mcp.AddReceivingMiddleware(s.countMethods)
-	tb := &toolbox{stop: g.stop, counts: s.counts}
+	tb := &toolbox{stop: g.stop, counts: s.counts, dependency: s.opts.Dependency}
 	tb.register(g.mcp)
 	registerContent(g.mcp)
 	hopts := &mcp.StreamableHTTPOptions{

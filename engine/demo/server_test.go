@@ -387,3 +387,31 @@ func TestErrorRateFailsAnExactShare(t *testing.T) {
 		t.Fatalf("health: %d", resp.StatusCode)
 	}
 }
+
+// The lookup tool asks the server's TCP dependency; when the dependency
+// is gone the call fails (isError), it does not hang.
+func TestLookupUsesTheDependency(t *testing.T) {
+	kv, err := demo.StartKV(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, demo.Options{Stateless: true, JSON: true, Dependency: kv.Addr()})
+	cs := connect(t, s, nil)
+	lookup := func() *mcp.CallToolResult {
+		t.Helper()
+		res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "lookup", Arguments: map[string]any{"key": "user-42"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := lookup(); res.IsError || text(res) != "value-of-user-42" {
+		t.Fatalf("lookup: %q isError=%v", text(res), res.IsError)
+	}
+	if err := kv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if res := lookup(); !res.IsError || !strings.HasPrefix(text(res), "dependency: ") {
+		t.Fatalf("lookup without its dependency: %q isError=%v", text(res), res.IsError)
+	}
+}

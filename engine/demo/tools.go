@@ -17,8 +17,9 @@ var errStopped = errors.New("demo: server stopping")
 // when that generation ends (ForgetSessions or Close), so that slow calls
 // do not hold the shutdown up.
 type toolbox struct {
-	stop   <-chan struct{}
-	counts *counters
+	stop       <-chan struct{}
+	counts     *counters
+	dependency string // Options.Dependency
 }
 
 // register adds every tool to s.
@@ -27,6 +28,9 @@ func (t *toolbox) register(s *mcp.Server) {
 	mcp.AddTool(s, &mcp.Tool{Name: "add", Description: "Adds two numbers."}, t.add)
 	mcp.AddTool(s, &mcp.Tool{Name: "slow", Description: "Sleeps for ms milliseconds."}, t.slow)
 	mcp.AddTool(s, &mcp.Tool{Name: "fail", Description: "Always fails (isError: true)."}, t.fail)
+	if t.dependency != "" {
+		mcp.AddTool(s, &mcp.Tool{Name: "lookup", Description: "Looks a key up in the server's TCP dependency."}, t.lookup)
+	}
 }
 
 type echoInput struct {

@@ -310,11 +310,15 @@ demo = {}
 ---@field protocol_versions? string[]
 ---@field latency? string delay every MCP request by this much: a slow version, e.g. "200ms"
 ---@field error_rate? number answer this share of MCP requests 503 (0.2: every fifth): a failing version
+---@field dependency? string host:port of a demo.kv() (or a chaos.proxy in front of one): adds the "lookup" tool
 
 --- Starts an embedded demo MCP server on 127.0.0.1; returns its MCP URL.
 ---@param spec? reslua.DemoSpec
 ---@return string
 function demo.mcp(spec) end
+--- Starts a demo KV service (line-oriented TCP) on 127.0.0.1; returns its host:port.
+---@return string
+function demo.kv() end
 
 json = {}
 ---@param v any
