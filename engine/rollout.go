@@ -350,7 +350,13 @@ func (ro *Rollout) checkHealthPath(ctx context.Context) error {
 	if h.ProbeTimeout == 0 {
 		h.ProbeTimeout = 5 * time.Second
 	}
-	p := h.Probe(ctx, base)
+	// A few probes, in case a fault (or a hiccup) answers the first.
+	var p deploy.Probe
+	for range 3 {
+		if p = h.Probe(ctx, base); p.Status > 0 && p.Status < 500 {
+			break
+		}
+	}
 	if p.Status == http.StatusNotFound || p.Status == http.StatusMethodNotAllowed {
 		return fmt.Errorf("health.path: %s answered %d %s: %q is not %s's health endpoint; set health.path, or health = false",
 			p.URL, p.Status, http.StatusText(p.Status), h.Path, ro.to)

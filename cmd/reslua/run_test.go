@@ -127,3 +127,25 @@ func TestShippedScenariosCheck(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during a fault removes it: the proxy in front of the target is
+// closed with the run, and the summary says the fault ended there.
+func TestInterruptRemovesFaults(t *testing.T) {
+	path := writeScenario(t, `
+local t = target { name = "demo", url = demo.mcp { stateless = true, json = true } }
+local l = load { name = "long", target = t, rate = 20, duration = "10m", mix = { { 1, mcp.call("echo", { message = "hi" }) } } }
+chaos.inject(t, { latency = "50ms", name = "slow demo" })
+print("fault injected")
+l:wait()
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &signalWriter{trigger: "fault injected", fire: cancel}
+	var stdout bytes.Buffer
+	if code := run(ctx, []string{path}, &stdout, stderr); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr)
+	}
+	if !strings.Contains(stdout.String(), `fault: slow demo (latency) removed (closed)`) {
+		t.Errorf("the fault's removal is not in the summary:\n%s", stdout.String())
+	}
+}
