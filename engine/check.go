@@ -28,6 +28,31 @@ type CheckSpec struct {
 	// Tag limits the check to loads with a tag, written "name=value";
 	// zero means every load.
 	Tag string
+	// During limits the check to stretches of the run's timeline
+	// (Result.Phases): "fault", "rollout" or "step" for every phase of that
+	// kind, or one phase by its kind and name ("step green 25%") or by its
+	// name alone ("green 25%"). A check so scoped looks at the seconds of
+	// the timeline inside those phases (see scopeSeconds). Zero means the
+	// whole run; time_to_detect and time_to_recover default to "fault".
+	During string
+	// From and To limit the check to an explicit stretch of the timeline,
+	// as offsets from the run's start; To zero means the run's end. They
+	// and During exclude each other.
+	From, To time.Duration
+	// Sustained makes the check fail only when its metric, computed for
+	// each second on its own, breaks the threshold over Sustained
+	// consecutive seconds; shorter breaches are tolerated. Whole seconds;
+	// zero means the metric over the whole scope at once.
+	Sustained time.Duration
+	// Stable (time_to_recover only) is how long the traffic must be back
+	// to its steady state to count as recovered; zero means 5 s.
+	Stable time.Duration
+	// SteadyP95 and SteadyErrorRate (time_to_recover only) state the
+	// steady state the traffic must get back to: a p95 at most SteadyP95,
+	// an error rate at most SteadyErrorRate ("1%" or 0.01). Zero means
+	// measured on the traffic before the first fault (see steadyState).
+	SteadyP95       time.Duration
+	SteadyErrorRate string
 	// Where says where the check was declared, e.g. "scenarios/mcp.lua:40",
 	// and prefixes its errors; zero means nowhere in particular.
 	Where string
@@ -53,7 +78,21 @@ var Metrics = map[string]unit{
 	"error_rate": unitRatio,
 	"rate":       unitRate,
 	"count":      unitCount, "errors": unitCount, "dropped": unitCount,
+	// Dynamics, on the run's timeline (dynamics.go).
+	"time_to_detect": unitDuration, "time_to_recover": unitDuration,
+	"lost_requests": unitCount, "breaker_opens": unitCount,
 }
+
+// Metrics measured on the timeline's events rather than on requests: a
+// load, tag or request scope means nothing to them.
+var eventMetrics = map[string]bool{"time_to_detect": true, "breaker_opens": true}
+
+// Metrics whose value is not one per second: they cannot be sustained.
+var unsustainable = map[string]bool{"time_to_detect": true, "time_to_recover": true, "breaker_opens": true}
+
+// defaultStable is how long time_to_recover wants the traffic back to its
+// steady state.
+const defaultStable = 5 * time.Second
 
 // MetricNames returns the names of Metrics, sorted.
 func MetricNames() []string {
@@ -73,6 +112,8 @@ type Check struct {
 	op    string
 	value float64 // in the metric's unit: ms, ratio, per second, count
 	unit  unit
+	// steadyErrorRate is SteadyErrorRate parsed; < 0 when not given.
+	steadyErrorRate float64
 }
 
 // ParseCheck validates s and returns the check it describes. The error names
@@ -106,7 +147,102 @@ func ParseCheck(s CheckSpec) (Check, error) {
 	if err != nil {
 		return Check{}, fmt.Errorf("%s: threshold %q: %v", s.Metric, s.Threshold, err)
 	}
-	return Check{Spec: s, op: op, value: v, unit: u}, nil
+	c := Check{Spec: s, op: op, value: v, unit: u, steadyErrorRate: -1}
+	if err := c.parseScope(); err != nil {
+		return Check{}, err
+	}
+	return c, nil
+}
+
+// parseScope validates the check's time scope and the settings of the
+// dynamic metrics.
+func (c *Check) parseScope() error {
+	s := c.Spec
+	m := s.Metric
+	if eventMetrics[m] {
+		for _, f := range []struct{ key, v string }{{"load", s.Load}, {"tag", s.Tag}, {"request", s.Request}} {
+			if f.v != "" {
+				return fmt.Errorf("%s: %s is measured on the run's timeline, not on requests, so it takes no %s scope; scope it with during or from/to", f.key, m, f.key)
+			}
+		}
+	}
+	if strings.TrimSpace(s.During) != s.During {
+		return fmt.Errorf("during: expected a phase kind (fault, rollout, step) or a phase's name, without surrounding spaces, got %q", s.During)
+	}
+	switch {
+	case s.From < 0:
+		return fmt.Errorf("from: expected an offset from the run's start >= 0, got %s", s.From)
+	case s.To < 0:
+		return fmt.Errorf("to: expected an offset from the run's start > 0, got %s", s.To)
+	case s.To > 0 && s.To <= s.From:
+		return fmt.Errorf("to: expected an offset after from (%s), got %s", s.From, s.To)
+	case s.During != "" && (s.From > 0 || s.To > 0):
+		return errors.New("during and from/to exclude each other: scope the check to phases or to offsets")
+	}
+	if strings.HasPrefix(m, "service_") && (c.timeScoped() || s.Sustained != 0) {
+		return fmt.Errorf("%s has no per-second series, so it cannot be scoped to during, from/to or sustained; use p50, p90, p95, p99 (latency from the intended start)", m)
+	}
+	if s.Sustained != 0 {
+		if unsustainable[m] {
+			return fmt.Errorf("sustained: %s has one value for the whole scope, not one per second; sustained applies to the other metrics", m)
+		}
+		if err := wholeSeconds("sustained", s.Sustained); err != nil {
+			return err
+		}
+		if c.op == "==" || c.op == "!=" {
+			return fmt.Errorf("sustained: expected a threshold with < <= > or >=, which a breach can be measured against, got %q", s.Threshold)
+		}
+	}
+	if m != "time_to_recover" {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"stable", s.Stable != 0}, {"steady_p95", s.SteadyP95 != 0}, {"steady_error_rate", s.SteadyErrorRate != ""}} {
+			if f.set {
+				return fmt.Errorf("%s: applies to time_to_recover only, not to %s", f.key, m)
+			}
+		}
+		return nil
+	}
+	if s.Stable != 0 {
+		if err := wholeSeconds("stable", s.Stable); err != nil {
+			return err
+		}
+	}
+	if s.SteadyP95 < 0 {
+		return fmt.Errorf("steady_p95: expected a duration > 0, got %s", s.SteadyP95)
+	}
+	if s.SteadyErrorRate != "" {
+		v, err := parseValue(strings.TrimSpace(s.SteadyErrorRate), unitRatio)
+		if err != nil {
+			return fmt.Errorf("steady_error_rate: %v", err)
+		}
+		c.steadyErrorRate = v
+	}
+	return nil
+}
+
+// wholeSeconds checks that d is a positive whole number of seconds, the
+// resolution of the per-second series.
+func wholeSeconds(key string, d time.Duration) error {
+	if d < time.Second || d%time.Second != 0 {
+		return fmt.Errorf("%s: expected whole seconds such as \"10s\" (the series hold one value a second), got %s", key, d)
+	}
+	return nil
+}
+
+// timeScoped reports whether the check is limited to part of the
+// timeline.
+func (c Check) timeScoped() bool {
+	return c.Spec.During != "" || c.Spec.From > 0 || c.Spec.To > 0
+}
+
+// stable returns how long time_to_recover wants the steady state back.
+func (c Check) stable() time.Duration {
+	if c.Spec.Stable > 0 {
+		return c.Spec.Stable
+	}
+	return defaultStable
 }
 
 func example(u unit) string {
@@ -179,6 +315,9 @@ func (c Check) Holds(measured float64) bool {
 func (c Check) Format(measured float64) string {
 	switch c.unit {
 	case unitDuration:
+		if math.IsInf(measured, 1) {
+			return "never"
+		}
 		return formatMillis(measured)
 	case unitRatio:
 		return strconv.FormatFloat(measured*100, 'f', 2, 64) + "%"
@@ -202,7 +341,33 @@ func (c Check) String() string {
 		scope = append(scope, "request="+c.Spec.Request)
 	}
 	if len(scope) > 0 {
-		s += " [" + strings.Join(scope, " ") + "]"
+		scope = []string{strings.Join(scope, " ")}
+	}
+	sp := c.Spec
+	switch {
+	case sp.During != "":
+		scope = append(scope, "during "+sp.During)
+	case sp.From > 0 && sp.To > 0:
+		scope = append(scope, "from "+sp.From.String()+" to "+sp.To.String())
+	case sp.From > 0:
+		scope = append(scope, "from "+sp.From.String())
+	case sp.To > 0:
+		scope = append(scope, "to "+sp.To.String())
+	}
+	if sp.Sustained > 0 {
+		scope = append(scope, "sustained "+sp.Sustained.String())
+	}
+	if sp.Stable > 0 {
+		scope = append(scope, "stable "+sp.Stable.String())
+	}
+	if sp.SteadyP95 > 0 {
+		scope = append(scope, "steady p95 "+sp.SteadyP95.String())
+	}
+	if sp.SteadyErrorRate != "" {
+		scope = append(scope, "steady error_rate "+strings.TrimSpace(sp.SteadyErrorRate))
+	}
+	if len(scope) > 0 {
+		s += " [" + strings.Join(scope, ", ") + "]"
 	}
 	return s
 }

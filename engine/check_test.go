@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCheck(t *testing.T) {
@@ -67,4 +69,78 @@ func FuzzParseCheck(f *testing.F) {
 			_ = c.String()
 		}
 	})
+}
+
+func TestParseCheckTimeScopes(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		spec CheckSpec
+		want string // "" for valid
+	}{
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", During: "fault"}, ""},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", From: 20 * s, To: 35 * s, Sustained: 5 * s}, ""},
+		{CheckSpec{Metric: "rate", Threshold: "> 100", Sustained: 10 * s}, ""},
+		{CheckSpec{Metric: "time_to_detect", Threshold: "< 5s"}, ""},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 10s", During: "green latency", Stable: 3 * s, SteadyP95: 50 * time.Millisecond, SteadyErrorRate: "1%", Load: "blue"}, ""},
+		{CheckSpec{Metric: "lost_requests", Threshold: "== 0", During: "step"}, ""},
+		{CheckSpec{Metric: "breaker_opens", Threshold: "<= 1", From: 10 * s}, ""},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", During: " fault"}, `during: expected a phase kind (fault, rollout, step) or a phase's name, without surrounding spaces`},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", From: -s}, "from: expected an offset from the run's start >= 0, got -1s"},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", To: -s}, "to: expected an offset"},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", From: 20 * s, To: 10 * s}, "to: expected an offset after from (20s), got 10s"},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", During: "fault", To: 10 * s}, "during and from/to exclude each other"},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", Sustained: 1500 * time.Millisecond}, `sustained: expected whole seconds such as "10s"`},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", Sustained: -s}, `sustained: expected whole seconds`},
+		{CheckSpec{Metric: "count", Threshold: "== 0", Sustained: 5 * s}, "sustained: expected a threshold with < <= > or >="},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 1s", Sustained: 5 * s}, "sustained: time_to_recover has one value for the whole scope"},
+		{CheckSpec{Metric: "service_p95", Threshold: "< 1s", During: "fault"}, "service_p95 has no per-second series"},
+		{CheckSpec{Metric: "service_p95", Threshold: "< 1s", Sustained: 2 * s}, "service_p95 has no per-second series"},
+		{CheckSpec{Metric: "time_to_detect", Threshold: "< 1s", Request: "a"}, "request: time_to_detect is measured on the run's timeline, not on requests"},
+		{CheckSpec{Metric: "breaker_opens", Threshold: "== 0", Load: "a"}, "load: breaker_opens is measured on the run's timeline"},
+		{CheckSpec{Metric: "p95", Threshold: "< 1s", Stable: 5 * s}, "stable: applies to time_to_recover only, not to p95"},
+		{CheckSpec{Metric: "error_rate", Threshold: "< 1%", SteadyErrorRate: "1%"}, "steady_error_rate: applies to time_to_recover only"},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 1s", Stable: 500 * time.Millisecond}, "stable: expected whole seconds"},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 1s", SteadyErrorRate: "lots"}, "steady_error_rate: expected a percentage such as 1%"},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 1s", SteadyP95: -s}, "steady_p95: expected a duration > 0"},
+		{CheckSpec{Metric: "time_to_detect", Threshold: "< soon"}, "expected a duration such as 250ms"},
+	} {
+		_, err := ParseCheck(tc.spec)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%+v: %v", tc.spec, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%+v: error %v, want %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+func TestCheckStringAndNever(t *testing.T) {
+	for _, tc := range []struct {
+		spec CheckSpec
+		want string
+	}{
+		{CheckSpec{Metric: "p95", Threshold: "< 300ms", During: "fault"}, "p95 < 300ms [during fault]"},
+		{CheckSpec{Metric: "p95", Threshold: "< 300ms", Load: "blue", Request: "a", During: "green 25%"}, "p95 < 300ms [load=blue request=a, during green 25%]"},
+		{CheckSpec{Metric: "error_rate", Threshold: "< 1%", From: 20 * time.Second, To: 35 * time.Second}, "error_rate < 1% [from 20s to 35s]"},
+		{CheckSpec{Metric: "error_rate", Threshold: "< 1%", To: 35 * time.Second, Sustained: 3 * time.Second}, "error_rate < 1% [to 35s, sustained 3s]"},
+		{CheckSpec{Metric: "time_to_recover", Threshold: "< 10s", Stable: 3 * time.Second, SteadyP95: 50 * time.Millisecond, SteadyErrorRate: "2%"},
+			"time_to_recover < 10s [stable 3s, steady p95 50ms, steady error_rate 2%]"},
+	} {
+		c, err := ParseCheck(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+	}
+	c, _ := ParseCheck(CheckSpec{Metric: "time_to_detect", Threshold: "< 5s"})
+	never := math.Inf(1)
+	if c.Holds(never) || c.Format(never) != "never" {
+		t.Errorf("never: holds %v, format %q", c.Holds(never), c.Format(never))
+	}
+	c, _ = ParseCheck(CheckSpec{Metric: "time_to_detect", Threshold: "> 5s"})
+	if !c.Holds(never) {
+		t.Error("never should hold > 5s")
+	}
 }

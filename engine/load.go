@@ -48,6 +48,10 @@ type Load struct {
 	lagMu                      sync.Mutex
 	lag                        *hdrhistogram.Histogram // how late requests started
 	abortReason                string
+
+	// sc places the load's per-second series on the run's timeline and
+	// counts its drops per second (series.go).
+	sc *seriesClock
 }
 
 // arrival is one request due at its intended time.
@@ -69,13 +73,14 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 		done:  make(chan struct{}),
 		lag:   newHistogram(),
 		abort: func(string) {},
+		sc:    newSeriesClock(clock, planStart),
 	}
 	byName := map[string]*requestStats{}
 	for _, e := range spec.Mix {
 		n := e.Request.DisplayName()
 		s, ok := byName[n]
 		if !ok {
-			s = newRequestStats(n)
+			s = newRequestStats(n, l.sc)
 			byName[n] = s
 			l.names = append(l.names, s)
 		}
@@ -258,6 +263,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 				}
 			default:
 				l.dropped.Add(1)
+				l.sc.drop(intended)
 			}
 		}
 		changed()
@@ -552,10 +558,14 @@ func (l *Load) result() LoadResult {
 		Unsent:    l.unsent.Load(),
 		QueueMax:  l.queueMax.Load(),
 		Lag:       newHistogram(),
+		// The load's place on the run's timeline, for per-second checks.
+		Start:          l.planStart,
+		DroppedSeconds: l.sc.drops(),
 	}
 	select {
 	case <-l.done:
 		r.Elapsed = l.end.Sub(l.begin)
+		r.Start = l.sc.offset(l.begin)
 		r.Lag = hdrhistogram.Import(l.lag.Export())
 	default: // never started (dry run)
 	}

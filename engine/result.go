@@ -86,12 +86,18 @@ type LoadResult struct {
 	Rate     float64
 	VUs      int
 	Duration time.Duration
+	// Start is when the load's arrivals began, from the run's start; its
+	// arrivals ran from Start to Start+Elapsed on the run's timeline.
+	Start time.Duration
 	// Elapsed is how long arrivals were actually scheduled (shorter than
 	// Duration if the load was stopped).
 	Elapsed time.Duration
 	// Scheduled arrivals came due; Dropped found the queue full; Unsent
 	// were still queued when the load was stopped.
 	Scheduled, Dropped, Unsent int64
+	// DroppedSeconds counts the dropped arrivals per second of the run's
+	// timeline (by intended start), for the seconds that had any.
+	DroppedSeconds []SecondCount
 	// QueueMax is the deepest the queue of waiting arrivals got.
 	QueueMax int64
 	// Lag is how late requests became due to be sent: the scheduler
@@ -127,6 +133,10 @@ type RequestResult struct {
 	FirstByte *hdrhistogram.Histogram
 	// Progress counts MCP progress notifications seen before responses.
 	Progress int64
+	// Seconds is the per-second series: one entry per second of the run's
+	// timeline in which requests of this name were due (by intended
+	// start), in order; seconds without requests are left out.
+	Seconds []SecondStats
 }
 
 // Failures returns how many outcomes count against the error rate.
@@ -159,20 +169,36 @@ type CheckResult struct {
 	Check    Check
 	Measured float64 // in the metric's unit
 	Passed   bool
-	// NoData is set when no request matched the check's scope; such a
-	// check fails, since nothing showed that it holds.
+	// NoData is set when no request matched the check's scope (or its
+	// scope matched no stretch of the timeline); such a check fails, since
+	// nothing showed that it holds. Detail says why, when it is not
+	// simply that no request matched.
 	NoData bool
+	// Detail explains the measured value in words, e.g. which fault was
+	// detected last or for how long a sustained check was broken; "" when
+	// the value speaks for itself.
+	Detail string
 }
 
 // aggregate is the merged measurements a check looks at.
 type aggregate struct {
 	count, failures, dropped int64
 	rate                     float64
-	latency, service         *hdrhistogram.Histogram
+	latency, service         latencyDist
+}
+
+// latencyDist is a latency histogram in µs: a run-wide HDR one or a
+// merge of per-second ones.
+type latencyDist interface {
+	ValueAtQuantile(q float64) int64
+	Max() int64
+	Min() int64
+	Mean() float64
 }
 
 func (r *Result) aggregate(loadName, tag, request string) aggregate {
-	a := aggregate{latency: newHistogram(), service: newHistogram()}
+	latency, service := newHistogram(), newHistogram()
+	a := aggregate{latency: latency, service: service}
 	tagKey, tagValue, _ := strings.Cut(tag, "=")
 	for _, l := range r.Loads {
 		if loadName != "" && l.Name != loadName {
@@ -188,8 +214,8 @@ func (r *Result) aggregate(loadName, tag, request string) aggregate {
 			}
 			a.count += q.Count
 			a.failures += q.Failures()
-			a.latency.Merge(q.Latency)
-			a.service.Merge(q.Service)
+			latency.Merge(q.Latency)
+			service.Merge(q.Service)
 			if l.Elapsed > 0 {
 				a.rate += float64(q.Count) / l.Elapsed.Seconds()
 			}
@@ -198,54 +224,71 @@ func (r *Result) aggregate(loadName, tag, request string) aggregate {
 	return a
 }
 
-func (r *Result) evaluate(c Check) CheckResult {
-	a := r.aggregate(c.Spec.Load, c.Spec.Tag, c.Spec.Request)
-	ms := func(h *hdrhistogram.Histogram, q float64) float64 {
+// metricValue returns metric measured on a, in the metric's unit.
+func metricValue(metric string, a aggregate) float64 {
+	ms := func(h latencyDist, q float64) float64 {
 		return float64(h.ValueAtQuantile(q)) / 1000
 	}
-	var v float64
-	switch c.Spec.Metric {
+	switch metric {
 	case "p50":
-		v = ms(a.latency, 50)
+		return ms(a.latency, 50)
 	case "p90":
-		v = ms(a.latency, 90)
+		return ms(a.latency, 90)
 	case "p95":
-		v = ms(a.latency, 95)
+		return ms(a.latency, 95)
 	case "p99":
-		v = ms(a.latency, 99)
+		return ms(a.latency, 99)
 	case "p99.9":
-		v = ms(a.latency, 99.9)
+		return ms(a.latency, 99.9)
 	case "max":
-		v = float64(a.latency.Max()) / 1000
+		return float64(a.latency.Max()) / 1000
 	case "min":
-		v = float64(a.latency.Min()) / 1000
+		return float64(a.latency.Min()) / 1000
 	case "avg":
-		v = a.latency.Mean() / 1000
+		return a.latency.Mean() / 1000
 	case "service_p50":
-		v = ms(a.service, 50)
+		return ms(a.service, 50)
 	case "service_p95":
-		v = ms(a.service, 95)
+		return ms(a.service, 95)
 	case "service_p99":
-		v = ms(a.service, 99)
+		return ms(a.service, 99)
 	case "error_rate":
 		if a.count > 0 {
-			v = float64(a.failures) / float64(a.count)
+			return float64(a.failures) / float64(a.count)
 		}
 	case "rate":
-		v = a.rate
+		return a.rate
 	case "count":
-		v = float64(a.count)
+		return float64(a.count)
 	case "errors":
-		v = float64(a.failures)
+		return float64(a.failures)
 	case "dropped":
-		v = float64(a.dropped)
+		return float64(a.dropped)
+	case "lost_requests":
+		return float64(a.failures + a.dropped)
 	}
-	res := CheckResult{Check: c, Measured: v}
-	needsData := c.unit == unitDuration || c.Spec.Metric == "error_rate"
-	if needsData && a.count == 0 {
+	return 0
+}
+
+// needsData reports whether c's metric means nothing without requests:
+// latencies and the error rate.
+func needsData(c Check) bool {
+	return c.unit == unitDuration || c.Spec.Metric == "error_rate"
+}
+
+func (r *Result) evaluate(c Check) CheckResult {
+	switch {
+	case c.Spec.Metric == "time_to_detect" || c.Spec.Metric == "time_to_recover" || c.Spec.Metric == "breaker_opens":
+		return r.evaluateDynamics(c)
+	case c.timeScoped() || c.Spec.Sustained > 0:
+		return r.evaluateSeries(c)
+	}
+	a := r.aggregate(c.Spec.Load, c.Spec.Tag, c.Spec.Request)
+	res := CheckResult{Check: c, Measured: metricValue(c.Spec.Metric, a)}
+	if needsData(c) && a.count == 0 {
 		res.NoData = true
 		return res
 	}
-	res.Passed = c.Holds(v)
+	res.Passed = c.Holds(res.Measured)
 	return res
 }

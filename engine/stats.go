@@ -47,16 +47,38 @@ type requestStats struct {
 	// notifications seen before responses.
 	firstByte *hdrhistogram.Histogram
 	progress  int64
+	// The per-second series (series.go), placed on the run's timeline by
+	// sc; nil sc records none.
+	sc     *seriesClock
+	series series
 }
 
-func newRequestStats(name string) *requestStats {
-	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram(), firstByte: newHistogram()}
+// newRequestStats returns the stats of request name; sc places its
+// per-second series on the run's timeline (nil: no series).
+func newRequestStats(name string, sc *seriesClock) *requestStats {
+	return &requestStats{name: name, errors: map[outcome.Kind]int64{}, latency: newHistogram(), service: newHistogram(), wait: newHistogram(), firstByte: newHistogram(),
+		sc: sc}
 }
 
 // record adds one request's outcome, with its time to first byte and
-// progress notifications when the sender knew them, under one lock.
+// progress notifications when the sender knew them, under one lock. The
+// request's intended start, for the per-second series, is now less its
+// latency: the caller records as soon as the request ended (a response
+// check run in between shifts it by the check's time).
 func (s *requestStats) record(r sendResult, latency, service, wait time.Duration) {
+	var intended time.Time
+	if s.sc != nil {
+		intended = s.sc.clock.Now().Add(-latency)
+	}
+	s.recordAt(intended, r, latency, service, wait)
+}
+
+// recordAt is record for a request whose intended start is known.
+func (s *requestStats) recordAt(intended time.Time, r sendResult, latency, service, wait time.Duration) {
 	s.mu.Lock()
+	if s.sc != nil {
+		s.series.add(s.sc.second(intended), r.kind, latency)
+	}
 	s.count++
 	if r.kind != outcome.OK {
 		s.errors[r.kind]++
@@ -89,6 +111,7 @@ func (s *requestStats) snapshot() RequestResult {
 		Wait:      hdrhistogram.Import(s.wait.Export()),
 		FirstByte: hdrhistogram.Import(s.firstByte.Export()),
 		Progress:  s.progress,
+		Seconds:   s.series.snapshot(),
 	}
 }
 

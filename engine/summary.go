@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -50,7 +51,10 @@ func (r *Result) WriteSummary(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w, "\nchecks")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// The table is aligned on its own; each check's detail, if any, then
+	// goes on the line below it, so that a long one widens no column.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	failed := 0
 	for _, c := range r.Checks {
 		mark, value := "✓", c.Check.Format(c.Measured)
@@ -58,12 +62,21 @@ func (r *Result) WriteSummary(w io.Writer) {
 			mark = "✗"
 			failed++
 		}
-		if c.NoData {
+		switch {
+		case c.NoData && c.Detail != "":
+			value = "no data"
+		case c.NoData:
 			value = "no requests matched"
 		}
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, c.Check, value, c.Check.Spec.Where)
 	}
 	tw.Flush()
+	for i, line := range strings.SplitAfter(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		io.WriteString(w, strings.TrimSuffix(line, "\n")+"\n")
+		if d := r.Checks[i].Detail; d != "" {
+			fmt.Fprintf(w, "      %s\n", d)
+		}
+	}
 	switch {
 	case r.Aborted != "":
 		fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)

@@ -24,6 +24,7 @@ func TestMetaFileMatchesTheDSL(t *testing.T) {
 		{"reslua.Analysis", `deploy.canary { to = "b", analysis = { zzz = 1 } }`},
 		{"reslua.HealthCheck", `deploy.blue_green { to = "b", health = { zzz = 1 } }`},
 		{"reslua.RolloutActions", `deploy.canary { to = "b", actions = { zzz = 1 } }`},
+		{"reslua.Check", `sla { { "p95", "< 1s", zzz = 1 } }`},
 		{"reslua.FaultSpec", `local t = target { name = "t", url = "http://127.0.0.1:1/mcp" }
 chaos.inject(t, { zzz = 1 })`},
 		{"reslua.FaultProxySpec", `chaos.proxy { zzz = 1 }`},

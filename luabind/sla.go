@@ -2,6 +2,8 @@ package luabind
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -13,12 +15,15 @@ const slaExample = `{ { "p95", "< 250ms" }, { "error_rate", "< 1%" } }`
 
 // sla implements
 //
-//	sla { { "p95", "< 250ms" }, { "p99", "< 50ms", request = "tools/call echo", load = "blue" } }
+//	sla { { "p95", "< 250ms" }, { "p99", "< 50ms", request = "tools/call echo", load = "blue" },
+//	      { "p95", "< 300ms", during = "fault", sustained = "5s" },
+//	      { "error_rate", "< 2%", from = "20s", to = "35s" },
+//	      { "time_to_recover", "< 10s", stable = "5s", steady_p95 = "50ms", steady_error_rate = "1%" } }
 //
 // which adds checks to the run (engine.Run.AddChecks), each with Where set
-// to the sla call's "path:line". Metrics and thresholds are validated by
-// engine.ParseCheck; whether a scope names a real load or request is known
-// only at Run.Finish.
+// to the sla call's "path:line". Metrics, thresholds and time scopes are
+// validated by engine.ParseCheck; whether a scope names a real load,
+// request or phase is known only at Run.Finish.
 func (b *binder) sla(L *lua.LState) int {
 	f := newArgs(L, "sla", slaExample)
 	where := position(L)
@@ -43,12 +48,28 @@ func (b *binder) sla(L *lua.LState) int {
 			ctx := fmt.Sprintf("sla: check %d", i)
 			ef := newFields(f.tbl.RawGetInt(i), ctx, `{ "p95", "< 250ms" }`)
 			spec := engine.CheckSpec{
-				Metric:    ef.toString("metric", ef.index(1, "metric", required)),
-				Threshold: ef.toString("threshold", ef.index(2, "threshold", required)),
-				Request:   ef.str("request", optional),
-				Load:      ef.str("load", optional),
-				Tag:       ef.str("tag", optional),
-				Where:     where,
+				Metric:          ef.toString("metric", ef.index(1, "metric", required)),
+				Threshold:       ef.toString("threshold", ef.index(2, "threshold", required)),
+				Request:         ef.str("request", optional),
+				Load:            ef.str("load", optional),
+				Tag:             ef.str("tag", optional),
+				During:          ef.str("during", optional),
+				From:            ef.duration("from", optional),
+				To:              ef.positiveDuration("to"),
+				Sustained:       ef.positiveDuration("sustained"),
+				Stable:          ef.positiveDuration("stable"),
+				SteadyP95:       ef.positiveDuration("steady_p95"),
+				SteadyErrorRate: ef.str("steady_error_rate", optional),
+				Where:           where,
+			}
+			if ef.tbl != nil && ef.tbl.RawGetString("for") != lua.LNil {
+				// { ["for"] = "10s" }: for is a Lua keyword, so the key
+				// is sustained; said here rather than as a near miss.
+				ef.read[lua.LString("for")] = true
+				ef.fail("for", `for is a Lua keyword; a sustained check is written sustained = "10s"`)
+			}
+			if spec.During == "" && ef.tbl != nil && ef.tbl.RawGetString("during") == lua.LString("") {
+				ef.fail("during", "expected a phase kind (fault, rollout, step) or a phase's name, got an empty string")
 			}
 			ef.done()
 			f.problems = append(f.problems, ef.problems...)
@@ -80,4 +101,14 @@ func (b *binder) sla(L *lua.LState) int {
 		b.report(L, "sla: "+err.Error())
 	}
 	return 0
+}
+
+// positiveDuration reads an optional duration that must be > 0 when
+// given, since zero means "not given" in the engine's spec.
+func (f *fields) positiveDuration(key string) time.Duration {
+	d := f.duration(key, optional)
+	if d == 0 && f.tbl != nil && f.tbl.RawGetString(key) != lua.LNil && !slices.Contains(f.bad, key) {
+		f.fail(key, "expected a duration > 0, got %s", describe(f.tbl.RawGetString(key)))
+	}
+	return d
 }

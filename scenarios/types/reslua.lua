@@ -254,11 +254,18 @@ function load(spec) end
 function sleep(d) end
 
 ---@class reslua.Check
----@field [1] "p50"|"p90"|"p95"|"p99"|"p99.9"|"max"|"min"|"avg"|"service_p50"|"service_p95"|"service_p99"|"error_rate"|"rate"|"count"|"errors"|"dropped"
----@field [2] string a threshold such as "< 250ms", "< 1%", ">= 250", "== 0"
+---@field [1] "p50"|"p90"|"p95"|"p99"|"p99.9"|"max"|"min"|"avg"|"service_p50"|"service_p95"|"service_p99"|"error_rate"|"rate"|"count"|"errors"|"dropped"|"lost_requests"|"time_to_detect"|"time_to_recover"|"breaker_opens"
+---@field [2] string a threshold such as "< 250ms", "< 1%", ">= 250", "== 0"; time_to_detect/time_to_recover that never came are "never", which fails "<"
 ---@field request? string only requests of this name
 ---@field load? string only this load
 ---@field tag? string only loads with this tag, "name=value"
+---@field during? string only the seconds inside phases: "fault", "rollout", "step" (every phase of that kind) or one phase's name, e.g. "green 25%"
+---@field from? string only the seconds from this offset of the run's start, e.g. "20s" (not with during)
+---@field to? string only the seconds up to this offset, e.g. "35s"; default the run's end
+---@field sustained? string whole seconds: fail only if the per-second value breaks the threshold that long in a row (for is a Lua keyword)
+---@field stable? string time_to_recover: how long the traffic must stay at its steady state; default "5s"
+---@field steady_p95? string time_to_recover: the steady state's p95; default 1.2 × the p95 before the first fault + 1ms
+---@field steady_error_rate? string time_to_recover: the steady state's error rate, e.g. "1%"; default the rate before the first fault + 1 point
 
 ---@param checks reslua.Check[]
 function sla(checks) end
