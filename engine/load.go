@@ -362,7 +362,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 		if err != nil { // nothing was sent
 			l.hookFailed(err)
 			now := l.clock.Now()
-			l.stats[i].record(sendResult{kind: outcome.ScriptError}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].recordAt(a.intended, sendResult{kind: outcome.ScriptError}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}
@@ -376,7 +376,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 				kind = outcome.Fallback
 			}
 			now := l.clock.Now()
-			l.stats[i].record(sendResult{kind: kind}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].recordAt(a.intended, sendResult{kind: kind}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}
@@ -393,7 +393,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 			res.kind = outcome.CheckFailed
 		}
 	}
-	l.stats[i].record(res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+	l.stats[i].recordAt(a.intended, res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
 }
 
 // breakerOutcome is what a request's outcome tells a client-side breaker:

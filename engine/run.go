@@ -488,6 +488,11 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 			continue
 		}
 		if !r.cfg.DryRun {
+			// A phase name that matches none of the run's phases is a
+			// mistake in the scenario (the check also fails, saying so).
+			if err := res.scopeError(c); err != nil {
+				errs = append(errs, prefix(c.Spec.Where, err))
+			}
 			res.Checks = append(res.Checks, res.evaluate(c))
 		}
 	}
