@@ -40,7 +40,12 @@ type FaultProxy struct {
 	faults map[string]*injected // by fault ID
 	order  []string
 	added  int // faults added, for their IDs
+	labels map[string]*labelPhase
 }
+
+// labelPhase is the phase of the faults sharing a label, with the number
+// of them still active.
+type labelPhase struct{ index, open int }
 
 // injected is one fault added to a proxy, with its place on the timeline.
 type injected struct {
@@ -92,7 +97,7 @@ func (r *Run) AddFaultProxy(spec FaultProxySpec) (*FaultProxy, error) {
 
 // startProxy makes, validates and (unless in a dry run) starts a proxy.
 func (r *Run) startProxy(name, target string, scope chaos.Scope) (*FaultProxy, error) {
-	fp := &FaultProxy{name: name, target: target, run: r, scope: scope, faults: map[string]*injected{}}
+	fp := &FaultProxy{name: name, target: target, run: r, scope: scope, faults: map[string]*injected{}, labels: map[string]*labelPhase{}}
 	fp.p = &chaos.Proxy{
 		Name:     name,
 		Scope:    scope,
@@ -206,12 +211,22 @@ func (fp *FaultProxy) event(e chaos.Event) {
 	switch e.Type {
 	case chaos.EventActive:
 		in.active, in.start = true, at
-		in.phase = r.phases.begin("fault", label, at)
+		// The faults of one chaos.inject share a label and one phase,
+		// from the first that begins to the last that ends.
+		if ph, ok := fp.labels[label]; ok && ph.open > 0 {
+			in.phase = ph.index
+			ph.open++
+		} else {
+			in.phase = r.phases.begin("fault", label, at)
+			fp.labels[label] = &labelPhase{index: in.phase, open: 1}
+		}
 		msg = fmt.Sprintf("%s (%s) active", label, e.Kind)
 	case chaos.EventRemoved:
 		in.end, in.stats = at, e.Stats
-		if in.active {
-			r.phases.end(in.phase, at)
+		if ph := fp.labels[label]; in.active && ph != nil {
+			if ph.open--; ph.open == 0 {
+				r.phases.end(ph.index, at)
+			}
 		}
 		msg = fmt.Sprintf("%s (%s) removed (%s): %d matched, %d hit", label, e.Kind, e.Reason, e.Stats.Matched, e.Stats.Injected)
 	default:

@@ -71,10 +71,20 @@ print(("rollout of green: %s (%s)"):format(result.status, result.reason))
 
 traffic:wait()
 
-sla {
+local checks = {
   { "p95", "< 250ms" },
   { "p99", "< 500ms" },
   { "error_rate", "< 2%" },
   { "dropped", "== 0" },
   { "rate", ">= " .. (rate * 0.95) },
+  { "error_rate", "< 1%", during = "rollout" },
 }
+if env.CHAOS ~= "0" then
+  -- Dynamics: how fast the system noticed the fault (a breaker opening, a
+  -- failed gate, a rollback), how fast it was back to its steady state
+  -- after the fault, and what the clients lost meanwhile.
+  table.insert(checks, { "time_to_detect", "< 5s" })
+  table.insert(checks, { "time_to_recover", "< 15s" })
+  table.insert(checks, { "lost_requests", "< 100", during = "fault" })
+end
+sla(checks)
