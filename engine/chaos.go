@@ -181,6 +181,7 @@ func (r *Run) Inject(fp *FaultProxy, label string, faults ...chaos.Fault) ([]str
 		}
 		ids = append(ids, f.ID)
 	}
+	r.noteFaults(fp, ids)
 	return ids, nil
 }
 

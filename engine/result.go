@@ -38,6 +38,8 @@ type Result struct {
 	Phases []Phase
 	// Faults holds every fault the script injected.
 	Faults []FaultResult
+	// Experiments holds every chaos experiment the script ran, in order.
+	Experiments []ExperimentResult
 }
 
 // BreakerResult is what a breaker did: a target's client-side one, or a
@@ -59,9 +61,10 @@ type BreakerTransition struct {
 	Reason   string
 }
 
-// Passed reports whether the run was not aborted and every check held.
+// Passed reports whether the run was not aborted, every check held, and
+// every experiment's hypothesis held.
 func (r *Result) Passed() bool {
-	if r.Aborted != "" {
+	if r.Aborted != "" || r.FailedExperiments() > 0 {
 		return false
 	}
 	for _, c := range r.Checks {
@@ -70,6 +73,19 @@ func (r *Result) Passed() bool {
 		}
 	}
 	return true
+}
+
+// FailedExperiments counts the experiments whose hypothesis did not hold
+// (deviated, aborted, not started, failed); a planned one (dry run) is
+// not counted.
+func (r *Result) FailedExperiments() int {
+	n := 0
+	for _, e := range r.Experiments {
+		if e.Status != "held" && e.Status != "planned" {
+			n++
+		}
+	}
+	return n
 }
 
 // LoadResult is what one load recorded.

@@ -58,7 +58,9 @@ type Run struct {
 	proxies     []*FaultProxy
 	timers      []*timer // the script's scheduled callbacks (At, Every)
 	timerSeq    int
-	inCallback  bool // a callback is running: no other starts
+	inCallback  bool        // a callback is running: no other starts
+	experiment  *experiment // under way; nil when none
+	experiments []*ExperimentResult
 	demos       []*demo.Server
 	kvs         []*demo.KV
 	loads       []*Load
@@ -477,6 +479,11 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 	res.Faults = faults
 	for _, l := range loads {
 		res.Loads = append(res.Loads, l.result())
+	}
+	for _, e := range r.experiments {
+		ex := *e
+		res.compareGroups(&ex) // on the loads' series
+		res.Experiments = append(res.Experiments, ex)
 	}
 	if !r.cfg.DryRun {
 		res.Generator = health(processCPU()-r.startCPU, res.Elapsed, len(r.demos), res.Loads)

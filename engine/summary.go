@@ -41,12 +41,20 @@ func (r *Result) WriteSummary(w io.Writer) {
 		writeRollout(w, ro)
 	}
 	writeFaults(w, r.Faults)
+	for _, e := range r.Experiments {
+		writeExperiment(w, e)
+	}
 	writeTimeline(w, r.Events)
 	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
-		if r.Aborted != "" {
+		switch {
+		case r.Aborted != "":
 			fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
+		case r.FailedExperiments() > 0:
+			fmt.Fprintf(w, "\nverdict: FAIL (%d experiment%s did not hold)\n", r.FailedExperiments(), plural(r.FailedExperiments()))
+		case len(r.Experiments) > 0 && !r.DryRun:
+			fmt.Fprintf(w, "\nverdict: PASS (%d experiment%s held)\n", len(r.Experiments), plural(len(r.Experiments)))
 		}
 		return
 	}
@@ -80,6 +88,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	switch {
 	case r.Aborted != "":
 		fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
+	case r.FailedExperiments() > 0:
+		fmt.Fprintf(w, "\nverdict: FAIL (%d experiment%s did not hold; %d of %d checks failed)\n",
+			r.FailedExperiments(), plural(r.FailedExperiments()), failed, len(r.Checks))
 	case failed == 0:
 		fmt.Fprintf(w, "\nverdict: PASS (%d of %d checks passed)\n", len(r.Checks), len(r.Checks))
 	default:
@@ -350,4 +361,48 @@ func writeFaults(w io.Writer, faults []FaultResult) {
 		fmt.Fprintf(tw, "  %s\t%s on %q\t%s\t%d matched, %d hit\n", f.ID, f.Kind, f.Target, window, f.Matched, f.Hit)
 	}
 	tw.Flush()
+}
+
+// writeExperiment writes how an experiment went: its verdict, its
+// hypothesis before and after, and the groups compared.
+func writeExperiment(w io.Writer, e ExperimentResult) {
+	fmt.Fprintf(w, "\nexperiment %q", e.Title)
+	if e.Where != "" {
+		fmt.Fprintf(w, " (%s)", e.Where)
+	}
+	fmt.Fprintf(w, ": %s", strings.ToUpper(strings.ReplaceAll(e.Status, "_", " ")))
+	if e.Reason != "" {
+		fmt.Fprintf(w, ": %s", e.Reason)
+	}
+	fmt.Fprintln(w)
+	if e.Status == "planned" {
+		return
+	}
+	for _, phase := range []struct {
+		name   string
+		checks []CheckResult
+	}{{"before", e.Before}, {"during", e.During}, {"after", e.After}} {
+		for _, c := range phase.checks {
+			mark, v := "✓", c.Check.Format(c.Measured)
+			if !c.Passed {
+				mark = "✗"
+			}
+			if c.NoData {
+				v = "no data"
+			}
+			fmt.Fprintf(w, "  %-6s %s %s %s: %s\n", phase.name, mark, c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), v)
+		}
+	}
+	if len(e.Comparison) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "    \tcontrol (%s)\texperiment (%s)\tratio\t\n", e.Control, e.Experiment)
+		for _, g := range e.Comparison {
+			ratio := "-"
+			if g.Ratio > 0 {
+				ratio = fmt.Sprintf("%.2fx", g.Ratio)
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t\n", g.Metric, g.Control, g.Experiment, ratio)
+		}
+		tw.Flush()
+	}
 }

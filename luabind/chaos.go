@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -364,4 +365,122 @@ func (b *binder) callback(fn *lua.LFunction) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// experiment implements
+//
+//	chaos.experiment {
+//	  title = "the app survives a stalled dependency",
+//	  steady_state = { { "error_rate", "< 1%", request = "echo" }, { "p95", "< 250ms" } },
+//	  window = "5s",
+//	  method = function() chaos.inject(dep, { blackhole = true, duration = "5s" }); sleep("5s") end,
+//	  safety = { { "error_rate", "< 50%" } }, on_safety = "experiment" | "run",
+//	  rollbacks = function() ... end,
+//	  control = control_load, experiment = experiment_load,
+//	}
+//
+// a chaos experiment (engine.Run.Experiment) on the script's goroutine; it
+// returns { status = "held" | "deviated" | "aborted" | "not_started" |
+// "failed" | "planned", held = bool, reason = "...", journal = { ... } }.
+func (b *binder) experiment(L *lua.LState) int {
+	f := newArgs(L, "chaos.experiment", `{ title = "...", steady_state = { ... }, method = function() ... end }`)
+	spec := engine.ExperimentSpec{
+		Title:       f.str("title", required),
+		SteadyState: liveChecks(f, "steady_state"),
+		Window:      f.duration("window", optional),
+		Safety:      liveChecks(f, "safety"),
+		Where:       position(L),
+	}
+	if fn := f.function("method", required); fn != nil {
+		spec.Method = b.callback(fn)
+	}
+	if fn := f.function("rollbacks", optional); fn != nil {
+		spec.Rollbacks = b.callback(fn)
+	}
+	switch s := f.str("on_safety", optional); s {
+	case "", "experiment":
+	case "run":
+		spec.AbortRun = true
+	default:
+		f.fail("on_safety", `expected "experiment" (stop the experiment only) or "run" (abort the whole run), got %q`, s)
+	}
+	for _, k := range []string{"control", "experiment"} {
+		v := f.get(k, optional)
+		if v == lua.LNil {
+			continue
+		}
+		tr, ok := unwrap[*traffic](v)
+		if !ok {
+			f.fail(k, "expected a load (made by load { ... }), got %s", describe(v))
+			continue
+		}
+		if k == "control" {
+			spec.Control = tr.name
+		} else {
+			spec.Experiment = tr.name
+		}
+	}
+	f.done()
+	probs := f.validate(spec.Validate())
+	out := L.NewTable()
+	if len(probs) > 0 || len(f.bad) > 0 {
+		b.report(L, probs...)
+		out.RawSetString("status", lua.LString("planned"))
+		L.Push(out)
+		return 1
+	}
+	res, err := b.run.Experiment(b.ctx, spec)
+	if err != nil {
+		var cb *engine.CallbackError
+		switch {
+		case errors.As(err, &cb):
+			b.raise(L, cb.Err)
+		case res != nil: // the method's or a rollback's error: the script's own
+			b.raise(L, err)
+		default:
+			b.report(L, engineProblems("chaos.experiment", err, nil)...)
+			out.RawSetString("status", lua.LString("planned"))
+			L.Push(out)
+			return 1
+		}
+	}
+	out.RawSetString("status", lua.LString(res.Status))
+	out.RawSetString("held", lua.LBool(res.Status == "held"))
+	out.RawSetString("reason", lua.LString(res.Reason))
+	journal := L.CreateTable(len(res.Journal), 0)
+	for _, e := range res.Journal {
+		journal.Append(lua.LString(e.String()))
+	}
+	out.RawSetString("journal", journal)
+	L.Push(out)
+	return 1
+}
+
+// liveChecks decodes a list of checks on live figures:
+// { { "error_rate", "< 1%", request = "...", load = "...", tag = "k=v" }, ... }.
+func liveChecks(f *fields, key string) []engine.CheckSpec {
+	t := f.table(key, optional)
+	if t == nil {
+		return nil
+	}
+	var out []engine.CheckSpec
+	for i := 1; i <= t.Len(); i++ {
+		cf := newFields(t.RawGetInt(i), fmt.Sprintf("%s: %s[%d]", f.ctx, key, i), `{ "error_rate", "< 1%" }`)
+		c := engine.CheckSpec{
+			Metric:    cf.toString("metric", cf.index(1, "metric", required)),
+			Threshold: cf.toString("threshold", cf.index(2, "threshold", required)),
+			Request:   cf.str("request", optional),
+			Load:      cf.str("load", optional),
+			Tag:       cf.str("tag", optional),
+		}
+		cf.done()
+		f.problems = append(f.problems, cf.problems...)
+		if cf.ok() {
+			out = append(out, c)
+		}
+	}
+	if t.Len() == 0 {
+		f.fail(key, `expected a list of checks, as in { { "error_rate", "< 1%%" } }`)
+	}
+	return out
 }

@@ -28,6 +28,7 @@ func TestMetaFileMatchesTheDSL(t *testing.T) {
 		{"reslua.FaultSpec", `local t = target { name = "t", url = "http://127.0.0.1:1/mcp" }
 chaos.inject(t, { zzz = 1 })`},
 		{"reslua.FaultProxySpec", `chaos.proxy { zzz = 1 }`},
+		{"reslua.ExperimentSpec", `chaos.experiment { zzz = 1 }`},
 	} {
 		_, msgs := check(t, tc.call, Options{})
 		var known []string

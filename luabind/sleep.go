@@ -1,9 +1,12 @@
 package luabind
 
 import (
+	"errors"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/reslua/reslua/engine"
 )
 
 // sleep implements sleep("10s"): engine.Run.Sleep on the run's clock (in a
@@ -20,7 +23,8 @@ func (b *binder) sleep(L *lua.LState) int {
 		return 0
 	}
 	if err := b.run.Sleep(b.ctx, d); err != nil {
-		if b.ctx.Err() != nil {
+		var cb *engine.CallbackError
+		if b.ctx.Err() != nil || errors.As(err, &cb) {
 			b.stop(L, "sleep", err)
 		}
 		b.report(L, "sleep: "+strings.TrimPrefix(err.Error(), "sleep: "))

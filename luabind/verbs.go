@@ -27,7 +27,7 @@ func (b *binder) install() {
 		"target": L.NewFunction(b.target),
 		"router": L.NewFunction(b.routerDecl),
 		"deploy": goModule(L, map[string]lua.LGFunction{"blue_green": b.blueGreen, "canary": b.canary}),
-		"chaos":  goModule(L, map[string]lua.LGFunction{"inject": b.inject, "proxy": b.chaosProxy}),
+		"chaos":  goModule(L, map[string]lua.LGFunction{"inject": b.inject, "proxy": b.chaosProxy, "experiment": b.experiment}),
 		"at":     L.NewFunction(b.at),
 		"every":  L.NewFunction(b.every),
 		"load":   L.NewFunction(b.load),

@@ -191,6 +191,29 @@ function chaos.inject(into, spec) end
 ---@return reslua.FaultProxy
 function chaos.proxy(spec) end
 
+---@class reslua.ExperimentSpec
+---@field title string
+---@field steady_state? reslua.LiveCheck[] the hypothesis: checked before, every second during, and after the method
+---@field window? string how much of the recent past live checks look at; default "5s"
+---@field method fun() injects the faults and waits
+---@field safety? reslua.LiveCheck[] checked every second during the method; one failing aborts
+---@field on_safety? "experiment"|"run" what a safety failure aborts; default "experiment"
+---@field rollbacks? fun() always runs after the method
+---@field control? reslua.Load the control group's load, compared in the summary
+---@field experiment? reslua.Load the experiment group's load
+
+---@class reslua.LiveCheck
+---@field [1] string metric: p50 p90 p95 p99 p99.9 max min avg error_rate rate count errors lost_requests
+---@field [2] string threshold, e.g. "< 1%"
+---@field request? string
+---@field load? string
+---@field tag? string
+
+--- Runs a chaos experiment; blocks until it ends. A hypothesis that does not hold fails the run's verdict.
+---@param spec reslua.ExperimentSpec
+---@return {status: "held"|"deviated"|"aborted"|"not_started"|"failed"|"planned", held: boolean, reason: string, journal: string[]}
+function chaos.experiment(spec) end
+
 --- Runs fn at that time from the run's start, while the script waits (sleep, wait, a rollout) or its loads run.
 ---@param at string a duration such as "20s"
 ---@param fn fun()
