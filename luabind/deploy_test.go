@@ -3,6 +3,7 @@ package luabind
 import (
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,8 +56,10 @@ print(res.status, res.rolled_back, res.reason)
 print("weights", lb:weights().blue, lb:weights().green)
 traffic:wait()
 `)
+	// The window's share of failures is about 20 %: the demo fails every
+	// fifth request, and a window cuts the sequence anywhere.
 	if !strings.Contains(out, "rolled_back\ttrue\tanalysis failed at step 1 (green 20%)") ||
-		!strings.Contains(out, "error_rate 20.00% < 5% FAILED") {
+		!regexp.MustCompile(`error_rate 1\d\.\d\d% < 5% FAILED|error_rate 2\d\.\d\d% < 5% FAILED`).MatchString(out) {
 		t.Errorf("the script saw:\n%s", out)
 	}
 	if !strings.Contains(out, "weights\t100\t0") {
