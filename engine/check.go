@@ -44,6 +44,12 @@ type CheckSpec struct {
 	// consecutive seconds; shorter breaches are tolerated. Whole seconds;
 	// zero means the metric over the whole scope at once.
 	Sustained time.Duration
+	// AbortOnFail aborts the run as soon as the check fails, evaluated
+	// every second on what has been recorded so far (as k6's abortOnFail):
+	// the run stops its loads and the verdict fails (exit 99). Declare the
+	// check before the script waits for its loads. Zero: evaluated at the
+	// end only.
+	AbortOnFail bool
 	// Stable (time_to_recover only) is how long the traffic must be back
 	// to its steady state to count as recovered; zero means 5 s.
 	Stable time.Duration
@@ -178,6 +184,9 @@ func (c *Check) parseScope() error {
 		return fmt.Errorf("to: expected an offset after from (%s), got %s", s.From, s.To)
 	case s.During != "" && (s.From > 0 || s.To > 0):
 		return errors.New("during and from/to exclude each other: scope the check to phases or to offsets")
+	}
+	if s.AbortOnFail && (m == "time_to_detect" || m == "time_to_recover") {
+		return fmt.Errorf("abort_on_fail: %s is known only when the run has ended; it cannot abort it", m)
 	}
 	if strings.HasPrefix(m, "service_") && (c.timeScoped() || s.Sustained != 0) {
 		return fmt.Errorf("%s has no per-second series, so it cannot be scoped to during, from/to or sustained; use p50, p90, p95, p99 (latency from the intended start)", m)

@@ -58,8 +58,10 @@ type Run struct {
 	proxies     []*FaultProxy
 	timers      []*timer // the script's scheduled callbacks (At, Every)
 	timerSeq    int
-	inCallback  bool        // a callback is running: no other starts
-	experiment  *experiment // under way; nil when none
+	inCallback  bool               // a callback is running: no other starts
+	watched     []Check            // abort_on_fail checks
+	stopWatch   context.CancelFunc // ends the watch of abort_on_fail checks
+	experiment  *experiment        // under way; nil when none
 	experiments []*ExperimentResult
 	demos       []*demo.Server
 	kvs         []*demo.KV
@@ -375,6 +377,9 @@ func (r *Run) AddChecks(specs ...CheckSpec) error {
 		r.checks = append(r.checks, c)
 		r.plan.Checks = append(r.plan.Checks, s)
 		r.mu.Unlock()
+		if s.AbortOnFail && !r.cfg.DryRun {
+			r.watchCheck(c)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -420,6 +425,9 @@ func (r *Run) Plan() Plan {
 // returned in every case.
 func (r *Run) Finish(ctx context.Context) (*Result, error) {
 	r.mu.Lock()
+	if r.stopWatch != nil {
+		r.stopWatch()
+	}
 	r.finished = true
 	loads := append([]*Load(nil), r.loads...)
 	checks := append([]Check(nil), r.checks...)

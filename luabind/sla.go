@@ -60,6 +60,7 @@ func (b *binder) sla(L *lua.LState) int {
 				Stable:          ef.positiveDuration("stable"),
 				SteadyP95:       ef.positiveDuration("steady_p95"),
 				SteadyErrorRate: ef.str("steady_error_rate", optional),
+				AbortOnFail:     ef.boolean("abort_on_fail", optional),
 				Where:           where,
 			}
 			if ef.tbl != nil && ef.tbl.RawGetString("for") != lua.LNil {

@@ -24,7 +24,7 @@ func (b *binder) sleep(L *lua.LState) int {
 	}
 	if err := b.run.Sleep(b.ctx, d); err != nil {
 		var cb *engine.CallbackError
-		if b.ctx.Err() != nil || errors.As(err, &cb) {
+		if b.ctx.Err() != nil || errors.As(err, &cb) || errors.Is(err, engine.ErrAborted) {
 			b.stop(L, "sleep", err)
 		}
 		b.report(L, "sleep: "+strings.TrimPrefix(err.Error(), "sleep: "))

@@ -187,6 +187,12 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 
 	scriptErr := script.Exec(ctx, r)
 	interrupted := ctx.Err() != nil
+	if errors.Is(scriptErr, engine.ErrAborted) {
+		// The run aborted (abort_if_behind, abort_on_fail, an experiment's
+		// safety): the script was stopped, not wrong. The verdict fails.
+		fmt.Fprintf(stderr, "reslua: %v\n", scriptErr)
+		scriptErr = nil
+	}
 	if scriptErr != nil && !interrupted {
 		fmt.Fprintf(stderr, "%v\n", scriptErr)
 		r.Interrupt() // stop the loads; summarise what they recorded

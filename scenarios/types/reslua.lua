@@ -289,6 +289,7 @@ function sleep(d) end
 ---@field stable? string time_to_recover: how long the traffic must stay at its steady state; default "5s"
 ---@field steady_p95? string time_to_recover: the steady state's p95; default 1.2 × the p95 before the first fault + 1ms
 ---@field steady_error_rate? string time_to_recover: the steady state's error rate, e.g. "1%"; default the rate before the first fault + 1 point
+---@field abort_on_fail? boolean evaluate every second during the run and abort it (exit 99) when the check fails; declare the sla before waiting
 
 ---@param checks reslua.Check[]
 function sla(checks) end
