@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,11 @@ type CheckSpec struct {
 	// consecutive seconds; shorter breaches are tolerated. Whole seconds;
 	// zero means the metric over the whole scope at once.
 	Sustained time.Duration
+	// Route limits the check to the requests a router sent to the route
+	// of this name, as the router measured them (latency from its receipt
+	// of a request to the end of the reply), over the whole run. Zero: the
+	// loads' requests.
+	Route string
 	// AbortOnFail aborts the run as soon as the check fails, evaluated
 	// every second on what has been recorded so far (as k6's abortOnFail):
 	// the run stops its loads and the verdict fails (exit 99). Declare the
@@ -111,6 +117,9 @@ func MetricNames() []string {
 }
 
 var operators = []string{"<=", ">=", "==", "!=", "<", ">"}
+
+// routeMetrics are the metrics a route-scoped check may use.
+var routeMetrics = []string{"p50", "p90", "p95", "p99", "p99.9", "max", "min", "avg", "error_rate", "rate", "count", "errors"}
 
 // Check is a parsed, validated CheckSpec.
 type Check struct {
@@ -184,6 +193,16 @@ func (c *Check) parseScope() error {
 		return fmt.Errorf("to: expected an offset after from (%s), got %s", s.From, s.To)
 	case s.During != "" && (s.From > 0 || s.To > 0):
 		return errors.New("during and from/to exclude each other: scope the check to phases or to offsets")
+	}
+	if s.Route != "" {
+		switch {
+		case !slices.Contains(routeMetrics, m):
+			return fmt.Errorf("route: %s is not measured per route; expected one of %s", m, strings.Join(routeMetrics, ", "))
+		case s.Load != "" || s.Request != "" || s.Tag != "":
+			return errors.New("route and load, request or tag exclude each other: a route's figures are the router's, whoever sent the requests")
+		case c.timeScoped() || s.Sustained != 0 || s.AbortOnFail:
+			return errors.New("route: a route's figures cover the whole run; scope them with during, from/to, sustained or abort_on_fail on the loads instead")
+		}
 	}
 	if s.AbortOnFail && (m == "time_to_detect" || m == "time_to_recover") {
 		return fmt.Errorf("abort_on_fail: %s is known only when the run has ended; it cannot abort it", m)
@@ -348,6 +367,9 @@ func (c Check) String() string {
 	}
 	if c.Spec.Request != "" {
 		scope = append(scope, "request="+c.Spec.Request)
+	}
+	if c.Spec.Route != "" {
+		scope = append(scope, "route="+c.Spec.Route)
 	}
 	if len(scope) > 0 {
 		scope = []string{strings.Join(scope, " ")}

@@ -300,6 +300,9 @@ func (r *Result) evaluate(c Check) CheckResult {
 		return r.evaluateSeries(c)
 	}
 	a := r.aggregate(c.Spec.Load, c.Spec.Tag, c.Spec.Request)
+	if c.Spec.Route != "" {
+		a = r.routeAggregate(c.Spec.Route)
+	}
 	res := CheckResult{Check: c, Measured: metricValue(c.Spec.Metric, a)}
 	if needsData(c) && a.count == 0 {
 		res.NoData = true

@@ -325,6 +325,9 @@ type RouteResult struct {
 	Diverted int64
 	// Breaker is what the route's server-side breaker did; nil without one.
 	Breaker *BreakerResult
+	// Latency is the router's measure of the route's requests, from their
+	// receipt to the end of the reply.
+	Latency deploy.Latency
 }
 
 // result closes the last period and sums up the router's traffic.
@@ -363,7 +366,7 @@ func (r *Router) result(start time.Time) RouterResult {
 		routed += rs.Requests
 	}
 	for _, rs := range st.Routes {
-		rr := RouteResult{Name: rs.Name, Weight: r.weights[rs.Name], Requests: rs.Requests, Errors: rs.Errors, Diverted: rs.Diverted}
+		rr := RouteResult{Name: rs.Name, Weight: r.weights[rs.Name], Requests: rs.Requests, Errors: rs.Errors, Diverted: rs.Diverted, Latency: rs.Latency}
 		if routed > 0 {
 			rr.Requested = 100 * expected[rs.Name] / float64(routed)
 			rr.Achieved = 100 * float64(rs.Requests) / float64(routed)
@@ -389,4 +392,37 @@ func breakerResult(name string, b *breaker.Breaker, start time.Time) BreakerResu
 			At: tr.At.Sub(start), From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason.String()})
 	}
 	return br
+}
+
+// routeLatency is a route's latency as a check reads it, in µs.
+type routeLatency struct{ l deploy.Latency }
+
+func (h routeLatency) ValueAtQuantile(q float64) int64 {
+	return int64(h.l.Quantile(q) / time.Microsecond)
+}
+func (h routeLatency) Max() int64    { return int64(h.l.Max() / time.Microsecond) }
+func (h routeLatency) Min() int64    { return int64(h.l.Quantile(0) / time.Microsecond) }
+func (h routeLatency) Mean() float64 { return float64(h.l.Mean()) / float64(time.Microsecond) }
+
+// routeAggregate sums up the requests routers sent to the route called
+// name, over the whole run.
+func (r *Result) routeAggregate(name string) aggregate {
+	a := aggregate{}
+	for _, rr := range r.Routers {
+		for _, rt := range rr.Routes {
+			if rt.Name != name {
+				continue
+			}
+			a.count += rt.Requests
+			a.failures += rt.Errors
+			a.latency = routeLatency{rt.Latency} // a route belongs to one router
+		}
+	}
+	if a.latency == nil {
+		a.latency = routeLatency{}
+	}
+	if r.Elapsed > 0 {
+		a.rate = float64(a.count) / r.Elapsed.Seconds()
+	}
+	return a
 }

@@ -541,6 +541,17 @@ func (r *Run) checkScope(c Check) error {
 			}
 		}
 	}
+	if c.Spec.Route != "" {
+		var routes []string
+		for _, rs := range r.plan.Routers {
+			for _, rt := range rs.Routes {
+				routes = append(routes, rt.Target.Name())
+			}
+		}
+		if !slices.Contains(routes, c.Spec.Route) {
+			return unknownName("route", c.Spec.Route, routes)
+		}
+	}
 	if c.Spec.Load != "" && !slices.Contains(loads, c.Spec.Load) {
 		return unknownName("load", c.Spec.Load, loads)
 	}

@@ -61,6 +61,7 @@ func (b *binder) sla(L *lua.LState) int {
 				SteadyP95:       ef.positiveDuration("steady_p95"),
 				SteadyErrorRate: ef.str("steady_error_rate", optional),
 				AbortOnFail:     ef.boolean("abort_on_fail", optional),
+				Route:           ef.str("route", optional),
 				Where:           where,
 			}
 			if ef.tbl != nil && ef.tbl.RawGetString("for") != lua.LNil {

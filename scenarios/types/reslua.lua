@@ -282,6 +282,7 @@ function sleep(d) end
 ---@field request? string only requests of this name
 ---@field load? string only this load
 ---@field tag? string only loads with this tag, "name=value"
+---@field route? string only the requests a router sent to this route, as the router measured them (whole run)
 ---@field during? string only the seconds inside phases: "fault", "rollout", "step" (every phase of that kind) or one phase's name, e.g. "green 25%"
 ---@field from? string only the seconds from this offset of the run's start, e.g. "20s" (not with during)
 ---@field to? string only the seconds up to this offset, e.g. "35s"; default the run's end
