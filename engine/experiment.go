@@ -23,7 +23,9 @@ type ExperimentSpec struct {
 	// only runs its method.
 	SteadyState []CheckSpec
 	// Window is how much of the recent past a live check looks at. Zero:
-	// 5 s.
+	// 5 s. A request counts in the second it was due but only once it has
+	// ended, so the window's last seconds fill in as slow requests finish:
+	// a stall shows up to one request timeout late.
 	Window time.Duration
 	// Method carries the experiment out (injects faults, waits). It runs
 	// on the script's goroutine. Required.
