@@ -7,7 +7,8 @@
 # Settings (environment): DURATION=10s per run, ROUNDS=3, CONNS=50 (wrk
 # -c, k6 VUs, reslua vus, Go loop goroutines), PORT=18080,
 # SCENARIOS="get post", TOOLS="wrk k6 reslua reslua-mcp reslua-hook gonet
-# httpc" (reslua-hook: the MCP request built by a Lua function per request).
+# httpc" (reslua-hook: the MCP request built by a Lua function per request;
+# add wrk-hook for its peer, wrk with a Lua request() function).
 # Results (raw outputs and the table) go to bench/results/<timestamp>/.
 #
 # The target is pinned to CPU 0 and every generator to CPU 1 (taskset), so
@@ -53,7 +54,7 @@ if [[ -z $K6 ]]; then
 fi
 have() {
 	case $1 in
-	wrk) [[ -n $WRK ]] ;;
+	wrk | wrk-hook) [[ -n $WRK ]] ;;
 	k6) [[ -n $K6 ]] ;;
 	*) true ;;
 	esac
@@ -114,6 +115,10 @@ run_one() {
 		cmd=("$WRK" -c"$CONNS" -t1 -d"$DURATION")
 		[[ $s == post ]] && cmd+=(-s "$HERE/wrk/post.lua")
 		cmd+=("$BASE$path")
+		;;
+	wrk-hook) # each request built by a Lua request() function
+		[[ $s == post ]] || return 0
+		cmd=("$WRK" -c"$CONNS" -t1 -d"$DURATION" -s "$HERE/wrk/post_hook.lua" "$BASE$path")
 		;;
 	k6)
 		cmd=("$K6" run --no-usage-report -q -e TARGET=$BASE -e SCENARIO=$s -e VUS=$CONNS

@@ -97,7 +97,7 @@ func (r *run) read(base string) error {
 	}
 	out, _ := os.ReadFile(base + ".out")
 	switch {
-	case r.tool == "wrk":
+	case r.tool == "wrk" || r.tool == "wrk-hook":
 		m := wrkRe.FindStringSubmatch(string(out))
 		if m == nil {
 			return fmt.Errorf("no request count in wrk output")
