@@ -1,0 +1,152 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// binary is the reslua binary under test: this test binary, which
+// testscript's Main runs as main under that name.
+type binary struct {
+	cmd    *exec.Cmd
+	stdout bytes.Buffer
+	stderr bytes.Buffer // complete once done is closed
+	done   chan struct{}
+	lines  chan string // stderr, line by line
+}
+
+// waitFor reads stderr until a line contains s; false if it ended first.
+func (b *binary) waitFor(s string) bool {
+	for line := range b.lines {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// startBinary starts reslua on the scenario src and returns once its
+// stderr has shown the line ready.
+func startBinary(t *testing.T, src, ready string) *binary {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the binary with demo servers")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "reslua")
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	scenario := filepath.Join(dir, "s.lua")
+	if err := os.WriteFile(scenario, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := &binary{cmd: exec.Command(bin, scenario), done: make(chan struct{}), lines: make(chan string, 10000)}
+	b.cmd.Stdout = &b.stdout
+	errPipe, err := b.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.cmd.Process.Kill() })
+	go func() {
+		defer close(b.done)
+		defer close(b.lines)
+		sc := bufio.NewScanner(errPipe)
+		for sc.Scan() {
+			b.stderr.WriteString(sc.Text() + "\n")
+			select {
+			case b.lines <- sc.Text():
+			default: // nobody reads that far
+			}
+		}
+	}()
+	b.waitFor(ready) // if it ends first, the test fails on the exit code
+	return b
+}
+
+// wait waits for the binary to end and returns its exit code.
+func (b *binary) wait() int {
+	for range b.lines { // drain, so the reader never blocks
+	}
+	<-b.done // stderr read to its end
+	err := b.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return 0
+}
+
+const signalScenario = `
+local t = target { name = "demo", url = demo.mcp { stateless = true, json = true } }
+local lb = router { name = "lb", routes = { demo = 100 } }
+local l = load { name = "long", target = lb, rate = 20, duration = "10m", mix = { { 1, mcp.call("echo", { message = "hi" }) } } }
+chaos.inject(t, { latency = "20ms", name = "slow demo" })
+print("traffic flowing")
+l:wait()
+sla { { "error_rate", "< 1%" } }
+`
+
+// SIGINT and SIGTERM to the real binary: arrivals stop, requests in
+// flight finish, every fault is removed, the summary is printed marked
+// interrupted, and the exit code is 130.
+func TestSignalsStopTheRealBinary(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			b := startBinary(t, signalScenario, "traffic flowing")
+			if err := b.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := b.wait(); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, &b.stdout, &b.stderr)
+			}
+			for _, want := range []string{"run INTERRUPTED", `load "long"`, "unsent (stopped)", "slow demo (latency) removed (closed)", `router "lb"`} {
+				if !strings.Contains(b.stdout.String(), want) {
+					t.Errorf("summary lacks %q:\n%s", want, &b.stdout)
+				}
+			}
+		})
+	}
+}
+
+// A second signal during the graceful stop (requests in flight that take
+// minutes) stops the binary at once, still with 130.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	b := startBinary(t, `
+local t = target { name = "demo", url = demo.mcp { stateless = true, json = true }, timeout = "5m" }
+local l = load { target = t, rate = 20, duration = "10m", mix = { { 1, mcp.call("slow", { ms = 300000 }) } } }
+print("traffic flowing")
+l:wait()
+`, "traffic flowing")
+	if err := b.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if !b.waitFor("interrupted: stopping arrivals and waiting for requests in flight") {
+		t.Fatalf("no graceful-stop message:\n%s", &b.stderr)
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.wait(); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, &b.stderr)
+	}
+	if !strings.Contains(b.stderr.String(), "reslua: stopped at once") {
+		t.Errorf("stderr:\n%s", &b.stderr)
+	}
+}
