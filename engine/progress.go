@@ -1,46 +1,161 @@
 package engine
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
-// Progress is a cheap live view of a run: counters only, no histograms.
+// Progress is a cheap live view of a run, for a progress display: counters,
+// the last complete second of each load, and the state of the run's
+// routers, breakers, faults and rollout. Taking one costs a few locks and
+// one small histogram merge per request name.
 type Progress struct {
-	Elapsed time.Duration
-	Loads   []LoadProgress
+	// Elapsed is the time since the run started; Length the plan's
+	// length (when the last load is planned to end), 0 when unknown.
+	Elapsed, Length time.Duration
+	Loads           []LoadProgress
+	// Routes are every router's routes with their weights now.
+	Routes []RouteProgress
+	// Breakers are the targets' client-side breakers.
+	Breakers []BreakerProgress
+	// Faults are the faults active now.
+	Faults []FaultProgress
+	// Step names the rollout step under way ("green 25%"); "" when none.
+	Step string
 }
 
-// LoadProgress counts what one load has done so far.
+// LoadProgress is what one load has done so far.
 type LoadProgress struct {
 	Name                       string
 	Scheduled, Dropped, Unsent int64
 	Completed, Failures        int64
 	Done                       bool
+	// Target is the planned rate now (requests per second), or the number
+	// of virtual users of a closed load.
+	Target float64
+	Closed bool
+	// Last is the last complete second of the run's timeline: the
+	// requests due in it that have ended, their failures and p95.
+	Last SecondProgress
 }
 
-// Progress returns the run's counters as they are now. Safe to call from
-// any goroutine while the run goes on.
+// SecondProgress sums up one second of a load.
+type SecondProgress struct {
+	Count, Failures int64
+	P95             time.Duration
+}
+
+// RouteProgress is one route of a router, now.
+type RouteProgress struct {
+	Router, Route string
+	Weight        int
+	// Breaker is the route's breaker state ("closed", "open",
+	// "half_open"); "" without a breaker.
+	Breaker string
+}
+
+// BreakerProgress is a target's client-side breaker, now.
+type BreakerProgress struct{ Target, State string }
+
+// FaultProgress is an active fault.
+type FaultProgress struct{ Proxy, Label, Kind string }
+
+// Progress returns the run's live view. Safe to call from any goroutine
+// while the run goes on.
 func (r *Run) Progress() Progress {
 	r.mu.Lock()
-	loads := append([]*Load(nil), r.loads...)
+	loads := slices.Clone(r.loads)
+	routers := slices.Clone(r.routers)
+	targets := slices.Clone(r.targets)
+	proxies := slices.Clone(r.proxies)
+	length := r.plan.Length
 	r.mu.Unlock()
-	p := Progress{Elapsed: r.Elapsed()}
+	p := Progress{Elapsed: r.Elapsed(), Length: length}
+	last := int(p.Elapsed/time.Second) - 1 // the last complete second
 	for _, l := range loads {
 		lp := LoadProgress{
 			Name:      l.spec.Name,
 			Scheduled: l.scheduled.Load(),
 			Dropped:   l.dropped.Load(),
 			Unsent:    l.unsent.Load(),
+			Closed:    l.spec.Closed,
 		}
 		select {
 		case <-l.done:
 			lp.Done = true
 		default:
 		}
+		l.mu.Lock()
+		sched, begin := l.sched, l.begin
+		l.mu.Unlock()
+		if !lp.Done && !begin.IsZero() {
+			lp.Target = sched.At(r.clock.Now().Sub(begin))
+		}
+		var h SecondHistogram
 		for _, s := range l.names {
 			c, f := s.counts()
 			lp.Completed += c
 			lp.Failures += f
+			if last >= 0 {
+				n, fails := s.second(last, &h)
+				lp.Last.Count += n
+				lp.Last.Failures += fails
+			}
+		}
+		if h.TotalCount() > 0 {
+			lp.Last.P95 = time.Duration(h.ValueAtQuantile(95)) * time.Microsecond
 		}
 		p.Loads = append(p.Loads, lp)
 	}
+	for _, ro := range routers {
+		w := ro.Weights()
+		for _, name := range ro.Routes() {
+			rp := RouteProgress{Router: ro.Name(), Route: name, Weight: w[name]}
+			if b := ro.dr.RouteBreaker(name); b != nil {
+				rp.Breaker = b.Stats().State.String()
+			}
+			p.Routes = append(p.Routes, rp)
+		}
+	}
+	for _, t := range targets {
+		if t.breaker != nil {
+			p.Breakers = append(p.Breakers, BreakerProgress{Target: t.spec.Name, State: t.breaker.Stats().State.String()})
+		}
+	}
+	for _, fp := range proxies {
+		faults := fp.p.Faults() // before fp.mu: the proxy's events take it
+		fp.mu.Lock()
+		for _, f := range faults {
+			if in := fp.faults[f.ID]; in != nil && f.Active {
+				p.Faults = append(p.Faults, FaultProgress{Proxy: fp.name, Label: in.label, Kind: f.Kind})
+			}
+		}
+		fp.mu.Unlock()
+	}
+	// Open phases end at the horizon given to all: just after now.
+	for _, ph := range r.phases.all(p.Elapsed + time.Nanosecond) {
+		if ph.Kind == "step" && ph.Contains(p.Elapsed) {
+			p.Step = ph.Name
+		}
+	}
 	return p
+}
+
+// second adds second sec of s's series into h and returns its count and
+// failures.
+func (s *requestStats) second(sec int, h *SecondHistogram) (count, failures int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := sec - s.series.base
+	if i < 0 || i >= len(s.series.secs) || s.series.secs[i] == nil {
+		return 0, 0
+	}
+	b := s.series.secs[i]
+	h.Merge(&b.latency)
+	for _, e := range b.errors {
+		if e.kind.IsFailure() {
+			failures += e.n
+		}
+	}
+	return b.count, failures
 }

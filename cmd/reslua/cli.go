@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,8 @@ Flags of run and check:
   -e, --env KEY=VALUE    set env.KEY for the script (repeatable; overrides the environment)
       --lib-path DIR     also look for require()d modules in DIR (repeatable; RESLUA_PATH too)
       --seed N           seed the faults' random choices, to repeat a run exactly (default 1)
+  -q, --quiet            show no progress during the run (a terminal gets a live block,
+                         a log a line every 5 s)
       --cpuprofile FILE  write a Go CPU profile of the run to FILE (go tool pprof)
   -h, --help             show this help
 
@@ -54,8 +57,13 @@ Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
 // run is the whole command, testable in-process: it parses args, runs the
 // subcommand and returns the exit code. Cancelling ctx interrupts a run.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	// The log is written by the script, the engine and the progress line.
+	// The log is written by the script, the engine and the progress line;
+	// on a terminal, above the live progress block.
+	terminal := isTerminal(stderr)
 	stderr = &syncWriter{w: stderr}
+	if terminal && !slices.Contains(args, "--quiet") && !slices.Contains(args, "-q") {
+		stderr = newLiveBlock(stderr)
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -86,6 +94,7 @@ type options struct {
 	libPath    []string
 	cpuProfile string
 	seed       uint64
+	quiet      bool
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -95,6 +104,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	libs := fs.StringArray("lib-path", nil, "directory for require()d modules")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to FILE")
 	seed := fs.Uint64("seed", 1, "seed of the faults' random choices")
+	quiet := fs.BoolP("quiet", "q", false, "show no progress while the run goes on")
 	help := fs.BoolP("help", "h", false, "show help")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
@@ -108,7 +118,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		fmt.Fprintf(stderr, "reslua %s: expected one scenario file, got %d arguments\n\n%s", name, fs.NArg(), usage)
 		return options{}, exitUsage, false
 	}
-	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed}
+	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -180,7 +190,11 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	progressDone := make(chan struct{})
 	go func() {
 		defer close(progressDone)
-		reportProgress(progressCtx, r, stderr)
+		if o.quiet {
+			return
+		}
+		block, _ := stderr.(*liveBlock) // a terminal's
+		reportProgress(progressCtx, r, stderr, block)
 	}()
 	stopProgress := func() { cancelProgress(); <-progressDone }
 	defer stopProgress()
