@@ -1,0 +1,316 @@
+package report
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/reslua/reslua/engine"
+)
+
+// Meta is what the page says about the run besides its results.
+type Meta struct {
+	// Scenario is the scenario file; Version reslua's version.
+	Scenario, Version string
+	// Started is when the run began; zero: not shown.
+	Started time.Time
+}
+
+// Render writes the report of res as one self-contained HTML page.
+func Render(w io.Writer, res *engine.Result, meta Meta) error {
+	var b strings.Builder
+	title := "reslua report"
+	if meta.Scenario != "" {
+		title += ": " + meta.Scenario
+	}
+	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head><body>\n",
+		html.EscapeString(title), css)
+	fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"meta\">%s</p>\n", html.EscapeString(title), html.EscapeString(summaryLine(res, meta)))
+	fmt.Fprintf(&b, "<p class=\"verdict %s\">%s</p>\n", verdictClass(res), html.EscapeString(verdict(res)))
+
+	end := res.Elapsed.Seconds()
+	bands := timelineBands(res)
+	rate, errs, lat := timeSeries(res)
+	b.WriteString("<h2>Over time</h2>\n<p class=\"legend-bands\">Shaded: <span class=\"fault\">faults</span> <span class=\"step\">rollout steps</span> <span class=\"breaker\">breakers open</span></p>\n")
+	for _, c := range []Chart{
+		{Title: "requests per second (by intended start)", Unit: "/s", End: end, Series: rate, Bands: bands},
+		{Title: "latency per second", Unit: "ms", End: end, Series: lat, Bands: bands},
+		{Title: "failures per second", Unit: "/s", End: end, Series: errs, Bands: bands},
+	} {
+		b.WriteString("<figure>" + c.SVG() + "</figure>\n")
+	}
+	writeChecks(&b, res)
+	writeRequests(&b, res)
+	writeRollouts(&b, res)
+	writeFaults(&b, res)
+	writeExperiments(&b, res)
+	writeTimeline(&b, res)
+	b.WriteString("</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd}
+.meta{color:#666;margin:0}.verdict{font-weight:600;font-size:16px}.pass{color:#2a7a2a}.fail{color:#b3261e}
+table{border-collapse:collapse;margin:4px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}figure{margin:8px 0}
+svg.chart text{font:11px system-ui,sans-serif;fill:#444}svg.chart .title{font-weight:600;font-size:12px}
+svg.chart .grid{stroke:#eee}svg.chart .axis{stroke:#999}.legend-bands span{padding:0 6px;margin-right:6px}
+.fault{background:#d6272833}.step{background:#1f77b433}.breaker{background:#ff7f0e33}.detail{color:#666;font-size:12px}`
+
+func summaryLine(res *engine.Result, meta Meta) string {
+	parts := []string{}
+	if meta.Version != "" {
+		parts = append(parts, "reslua "+meta.Version)
+	}
+	if !meta.Started.IsZero() {
+		parts = append(parts, "started "+meta.Started.UTC().Format(time.RFC3339))
+	}
+	status := "completed"
+	switch {
+	case res.Aborted != "":
+		status = "aborted: " + res.Aborted
+	case res.Interrupted:
+		status = "interrupted"
+	}
+	parts = append(parts, fmt.Sprintf("run %s after %s", status, res.Elapsed.Round(time.Millisecond)))
+	return strings.Join(parts, " · ")
+}
+
+func verdict(res *engine.Result) string {
+	failed := 0
+	for _, c := range res.Checks {
+		if !c.Passed {
+			failed++
+		}
+	}
+	switch {
+	case res.Aborted != "":
+		return "FAIL: run aborted (" + res.Aborted + ")"
+	case res.FailedExperiments() > 0:
+		return fmt.Sprintf("FAIL: %d experiment(s) did not hold", res.FailedExperiments())
+	case failed > 0:
+		return fmt.Sprintf("FAIL: %d of %d checks failed", failed, len(res.Checks))
+	}
+	return fmt.Sprintf("PASS: %d of %d checks passed", len(res.Checks), len(res.Checks))
+}
+
+func verdictClass(res *engine.Result) string {
+	if res.Passed() {
+		return "pass"
+	}
+	return "fail"
+}
+
+// timelineBands shades fault windows, rollout steps and the periods each
+// breaker was open.
+func timelineBands(res *engine.Result) []Band {
+	var out []Band
+	for _, p := range res.Phases {
+		switch p.Kind {
+		case "fault":
+			out = append(out, Band{From: p.Start.Seconds(), To: p.End.Seconds(), Label: "fault " + p.Name, Color: "#d62728"})
+		case "step":
+			out = append(out, Band{From: p.Start.Seconds(), To: p.End.Seconds(), Label: "step " + p.Name, Color: "#1f77b4"})
+		}
+	}
+	open := map[string]float64{}
+	for _, e := range res.Events {
+		if e.Kind != "breaker" {
+			continue
+		}
+		switch {
+		case strings.Contains(e.Message, "→ open"):
+			if _, ok := open[e.Source]; !ok {
+				open[e.Source] = e.At.Seconds()
+			}
+		case strings.Contains(e.Message, "→ closed"):
+			if from, ok := open[e.Source]; ok {
+				out = append(out, Band{From: from, To: e.At.Seconds(), Label: e.Source + " breaker open", Color: "#ff7f0e"})
+				delete(open, e.Source)
+			}
+		}
+	}
+	for src, from := range open {
+		out = append(out, Band{From: from, To: res.Elapsed.Seconds(), Label: src + " breaker open", Color: "#ff7f0e"})
+	}
+	return out
+}
+
+// timeSeries returns per-second series: the rate and failures of each
+// load, and the p50/p95/p99 latency over all of them.
+func timeSeries(res *engine.Result) (rate, errs, lat []Series) {
+	merged := map[int]*engine.SecondHistogram{}
+	for _, l := range res.Loads {
+		counts, fails := map[int]float64{}, map[int]float64{}
+		for _, q := range l.Requests {
+			for _, s := range q.Seconds {
+				sec := int(s.Offset / time.Second)
+				counts[sec] += float64(s.Count)
+				fails[sec] += float64(s.Failures())
+				if s.Latency != nil {
+					if merged[sec] == nil {
+						merged[sec] = &engine.SecondHistogram{}
+					}
+					merged[sec].Merge(s.Latency)
+				}
+			}
+		}
+		rate = append(rate, Series{Name: l.Name, Points: points(counts)})
+		errs = append(errs, Series{Name: l.Name, Points: points(fails)})
+	}
+	secs := make([]int, 0, len(merged))
+	for s := range merged {
+		secs = append(secs, s)
+	}
+	sort.Ints(secs)
+	for _, q := range []float64{50, 95, 99} {
+		s := Series{Name: fmt.Sprintf("p%g", q)}
+		for _, sec := range secs {
+			s.Points = append(s.Points, Point{T: float64(sec) + 0.5, V: float64(merged[sec].ValueAtQuantile(q)) / 1000})
+		}
+		lat = append(lat, s)
+	}
+	return rate, errs, lat
+}
+
+// points turns per-second values into points at each second's middle.
+func points(m map[int]float64) []Point {
+	secs := make([]int, 0, len(m))
+	for s := range m {
+		secs = append(secs, s)
+	}
+	slices.Sort(secs)
+	out := make([]Point, len(secs))
+	for i, s := range secs {
+		out[i] = Point{T: float64(s) + 0.5, V: m[s]}
+	}
+	return out
+}
+
+func writeChecks(b *strings.Builder, res *engine.Result) {
+	if len(res.Checks) == 0 {
+		return
+	}
+	b.WriteString("<h2>Checks</h2>\n<table><tr><th></th><th>check</th><th class=\"num\">measured</th><th>where</th></tr>\n")
+	for _, c := range res.Checks {
+		mark, v := "✓", c.Check.Format(c.Measured)
+		if !c.Passed {
+			mark = "✗"
+		}
+		if c.NoData {
+			v = "no data"
+		}
+		fmt.Fprintf(b, "<tr class=\"%s\"><td>%s</td><td>%s", passClass(c.Passed), mark, html.EscapeString(c.Check.String()))
+		if c.Detail != "" {
+			fmt.Fprintf(b, "<div class=\"detail\">%s</div>", html.EscapeString(c.Detail))
+		}
+		fmt.Fprintf(b, "</td><td class=\"num\">%s</td><td>%s</td></tr>\n", html.EscapeString(v), html.EscapeString(c.Check.Spec.Where))
+	}
+	b.WriteString("</table>\n")
+}
+
+func passClass(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "fail"
+}
+
+func writeRequests(b *strings.Builder, res *engine.Result) {
+	b.WriteString("<h2>Requests</h2>\n<table><tr><th>load</th><th>request</th><th class=\"num\">count</th><th class=\"num\">rate</th>" +
+		"<th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">max</th><th>not ok</th></tr>\n")
+	for _, l := range res.Loads {
+		for _, q := range l.Requests {
+			rate := 0.0
+			if l.Elapsed > 0 {
+				rate = float64(q.Count) / l.Elapsed.Seconds()
+			}
+			ms := func(qq float64) string { return fmtMicros(q.Latency.ValueAtQuantile(qq)) }
+			var kinds []string
+			for k, n := range q.Errors {
+				kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+			}
+			sort.Strings(kinds)
+			fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%.1f/s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td></tr>\n",
+				html.EscapeString(l.Name), html.EscapeString(q.Name), q.Count, rate, ms(50), ms(90), ms(95), ms(99),
+				fmtMicros(q.Latency.Max()), html.EscapeString(strings.Join(kinds, " ")))
+		}
+	}
+	b.WriteString("</table>\n")
+}
+
+// fmtMicros renders microseconds with a precision that suits the size.
+func fmtMicros(us int64) string {
+	switch {
+	case us >= 10_000_000:
+		return fmt.Sprintf("%.1fs", float64(us)/1e6)
+	case us >= 100_000:
+		return fmt.Sprintf("%.0fms", float64(us)/1e3)
+	case us >= 1000:
+		return fmt.Sprintf("%.2fms", float64(us)/1e3)
+	}
+	return fmt.Sprintf("%dµs", us)
+}
+
+func writeRollouts(b *strings.Builder, res *engine.Result) {
+	for _, ro := range res.Rollouts {
+		fmt.Fprintf(b, "<h2>Rollout %s → %s (%s)</h2>\n<p class=\"%s\">%s: %s</p>\n", html.EscapeString(ro.From), html.EscapeString(ro.To),
+			html.EscapeString(strings.ReplaceAll(ro.Strategy, "_", "-")), passClass(ro.Status == "promoted"),
+			html.EscapeString(strings.ToUpper(strings.ReplaceAll(ro.Status, "_", " "))), html.EscapeString(ro.Reason))
+		b.WriteString("<table><tr><th>step</th><th class=\"num\">weight</th><th class=\"num\">time</th><th>verdict</th><th class=\"num\">requests</th><th class=\"num\">errors</th><th>gate</th></tr>\n")
+		for _, s := range ro.Steps {
+			fmt.Fprintf(b, "<tr><td>%d</td><td class=\"num\">%d%%</td><td class=\"num\">%s</td><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%d</td><td class=\"detail\">%s</td></tr>\n",
+				s.Number, s.Weight, s.Duration.Round(time.Millisecond), html.EscapeString(s.Verdict), s.Requests, s.Errors, html.EscapeString(s.Message))
+		}
+		fmt.Fprintf(b, "</table>\n<p>client-visible errors during the rollout: %d of %d requests</p>\n", ro.Errors, ro.Requests)
+	}
+}
+
+func writeFaults(b *strings.Builder, res *engine.Result) {
+	if len(res.Faults) == 0 {
+		return
+	}
+	b.WriteString("<h2>Faults</h2>\n<table><tr><th>fault</th><th>kind</th><th>on</th><th>window</th><th class=\"num\">matched</th><th class=\"num\">hit</th></tr>\n")
+	for _, f := range res.Faults {
+		window := "never active"
+		if f.Start >= 0 {
+			window = fmt.Sprintf("+%s → +%s", f.Start.Round(time.Millisecond), f.End.Round(time.Millisecond))
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%d</td></tr>\n",
+			html.EscapeString(f.ID), html.EscapeString(f.Kind), html.EscapeString(f.Target), window, f.Matched, f.Hit)
+	}
+	b.WriteString("</table>\n")
+}
+
+func writeExperiments(b *strings.Builder, res *engine.Result) {
+	for _, e := range res.Experiments {
+		fmt.Fprintf(b, "<h2>Experiment: %s</h2>\n<p class=\"%s\">%s: %s</p>\n", html.EscapeString(e.Title), passClass(e.Status == "held"),
+			html.EscapeString(strings.ToUpper(strings.ReplaceAll(e.Status, "_", " "))), html.EscapeString(e.Reason))
+		if len(e.Comparison) > 0 {
+			fmt.Fprintf(b, "<table><tr><th></th><th class=\"num\">control (%s)</th><th class=\"num\">experiment (%s)</th></tr>\n",
+				html.EscapeString(e.Control), html.EscapeString(e.Experiment))
+			for _, g := range e.Comparison {
+				fmt.Fprintf(b, "<tr><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", g.Metric, html.EscapeString(g.Control), html.EscapeString(g.Experiment))
+			}
+			b.WriteString("</table>\n")
+		}
+	}
+}
+
+func writeTimeline(b *strings.Builder, res *engine.Result) {
+	if len(res.Events) == 0 {
+		return
+	}
+	b.WriteString("<h2>Timeline</h2>\n<table><tr><th class=\"num\">at</th><th>source</th><th>event</th><th>what</th></tr>\n")
+	for _, e := range res.Events {
+		fmt.Fprintf(b, "<tr><td class=\"num\">+%s</td><td>%s</td><td>%s</td><td class=\"detail\">%s</td></tr>\n",
+			e.At.Round(time.Millisecond), html.EscapeString(e.Source), html.EscapeString(e.Kind), html.EscapeString(e.Message))
+	}
+	b.WriteString("</table>\n")
+}
