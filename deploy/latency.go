@@ -185,6 +185,44 @@ func (l Latency) Max() time.Duration {
 	return time.Duration(latencyMid(l.lo + len(l.counts) - 1))
 }
 
+// Buckets returns the distribution's counts, to store it: counts[i] is
+// the number of durations in bucket lo+i of the log-linear layout above
+// (exact below bucket 128; above, 64 buckets per power of two of
+// nanoseconds). The first and last counts are not zero; counts is nil when
+// the distribution is empty. counts is a copy.
+func (l Latency) Buckets() (lo int, counts []int64) {
+	if l.n == 0 {
+		return 0, nil
+	}
+	out := make([]int64, len(l.counts))
+	copy(out, l.counts)
+	return l.lo, out
+}
+
+// LatencyFromBuckets returns the Latency whose bucket lo+i holds counts[i],
+// as Buckets gave them: a distribution read back from stored results. It
+// reports a bucket outside the layout, a negative count, or counts whose
+// total overflows.
+func LatencyFromBuckets(lo int, counts []int64) (Latency, error) {
+	if len(counts) == 0 {
+		return Latency{}, nil
+	}
+	if lo < 0 || lo+len(counts) > latBuckets {
+		return Latency{}, fmt.Errorf("latency buckets %d to %d: outside 0..%d", lo, lo+len(counts)-1, latBuckets-1)
+	}
+	var n int64
+	for i, c := range counts {
+		if c < 0 {
+			return Latency{}, fmt.Errorf("latency bucket %d: negative count %d", lo+i, c)
+		}
+		if n+c < n {
+			return Latency{}, fmt.Errorf("latency buckets: total count overflows")
+		}
+		n += c
+	}
+	return newLatency(lo, counts), nil
+}
+
 // String summarizes the distribution: "n=120 mean=48.1ms p50=47.9ms
 // p95=52.2ms p99=60.1ms max=61ms", or "n=0".
 func (l Latency) String() string {

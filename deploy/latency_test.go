@@ -266,3 +266,35 @@ func TestLatencyConcurrent(t *testing.T) {
 	}
 	t.Logf("%v; %d snapshots meanwhile", l, snaps.Load())
 }
+
+// TestLatencyBucketsRoundTrip stores a distribution as its buckets and
+// reads it back: the same figures, and bad buckets are refused.
+func TestLatencyBucketsRoundTrip(t *testing.T) {
+	l := latencyOf(90*time.Nanosecond, 3*time.Millisecond, 3*time.Millisecond, 47*time.Millisecond, 2*time.Second)
+	lo, counts := l.Buckets()
+	back, err := LatencyFromBuckets(lo, counts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.String() != l.String() || back.Quantile(0) != l.Quantile(0) || back.Count() != 5 {
+		t.Errorf("read back %v, want %v", back, l)
+	}
+	counts[0]++ // Buckets returned a copy
+	if l.Quantile(0) != 90*time.Nanosecond || l.Count() != 5 {
+		t.Errorf("Buckets shares its counts: %v", l)
+	}
+	if lo, counts := (Latency{}).Buckets(); lo != 0 || counts != nil {
+		t.Errorf("empty: Buckets() = %d, %v", lo, counts)
+	}
+	if z, err := LatencyFromBuckets(7, nil); err != nil || z.Count() != 0 {
+		t.Errorf("no counts: %v, %v", z, err)
+	}
+	for _, bad := range []struct {
+		lo     int
+		counts []int64
+	}{{-1, []int64{1}}, {latBuckets - 1, []int64{1, 1}}, {3, []int64{1, -1}}, {3, []int64{math.MaxInt64, 1}}} {
+		if _, err := LatencyFromBuckets(bad.lo, bad.counts); err == nil {
+			t.Errorf("LatencyFromBuckets(%d, %v) accepted", bad.lo, bad.counts)
+		}
+	}
+}

@@ -50,6 +50,13 @@ Flags of run and check:
       --cpuprofile FILE  write a Go CPU profile of the run to FILE (go tool pprof)
   -h, --help             show this help
 
+Flags of run only: files written when the run ends, however it ends (also
+interrupted, aborted or failed), atomically; their paths are checked first:
+      --out FILE         the results as JSON: plan, checks, timeline, loads, routers,
+                         rollouts, faults, experiments, HDR histograms and per-second
+                         series (docs/results-schema.md)
+      --junit FILE       the checks and experiments as JUnit XML, for CI systems
+
 Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
 1 runtime failure, 130 interrupted.
 `
@@ -95,6 +102,9 @@ type options struct {
 	cpuProfile string
 	seed       uint64
 	quiet      bool
+	// results and junit are the paths of --out and --junit (run only);
+	// zero: not written.
+	results, junit string
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -106,6 +116,11 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	seed := fs.Uint64("seed", 1, "seed of the faults' random choices")
 	quiet := fs.BoolP("quiet", "q", false, "show no progress while the run goes on")
 	help := fs.BoolP("help", "h", false, "show help")
+	results, junit := new(string), new(string)
+	if name == "run" {
+		results = fs.String("out", "", "write the results as JSON to FILE")
+		junit = fs.String("junit", "", "write the checks as JUnit XML to FILE")
+	}
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
 		return options{}, exitUsage, false
@@ -118,7 +133,8 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		fmt.Fprintf(stderr, "reslua %s: expected one scenario file, got %d arguments\n\n%s", name, fs.NArg(), usage)
 		return options{}, exitUsage, false
 	}
-	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet}
+	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet,
+		results: *results, junit: *junit}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -161,6 +177,11 @@ func runCommand(ctx context.Context, name string, args []string, stdout, stderr 
 		writePlan(stdout, o.file, plan)
 		return exitPassed
 	}
+	// An output that cannot be written is reported before any traffic.
+	if err := checkOutputs(outputsOf(o)); err != nil {
+		fmt.Fprintf(stderr, "reslua %s: %v\n", name, err)
+		return exitUsage
+	}
 	return execute(ctx, o, script, plan, stdout, stderr)
 }
 
@@ -182,6 +203,7 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	for _, f := range plan.Faults {
 		chaosTargets = append(chaosTargets, f.Proxy)
 	}
+	started := time.Now()
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
 		Seed: o.seed, Chaos: chaosTargets})
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
@@ -220,18 +242,26 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	res, finishErr := r.Finish(finishCtx)
 	stopProgress()
 	res.WriteSummary(stdout)
+	code, failure := exitPassed, ""
 	switch {
 	case interrupted:
-		return exitInterrupted
+		code = exitInterrupted
 	case scriptErr != nil:
-		return exitCodeOf(scriptErr)
+		code, failure = exitCodeOf(scriptErr), scriptErr.Error()
 	case finishErr != nil:
 		fmt.Fprintf(stderr, "%v\n", finishErr)
-		return exitUsage
+		code, failure = exitUsage, finishErr.Error()
 	case !res.Passed():
-		return exitCheckFailed
+		code = exitCheckFailed
 	}
-	return exitPassed
+	meta := engine.RunMeta{Version: version, Scenario: o.file, Started: started, Error: failure, ExitCode: code, Plan: &plan}
+	if err := writeOutputs(outputsOf(o), res, meta, stderr); err != nil {
+		fmt.Fprintf(stderr, "reslua: %v\n", err)
+		if code == exitPassed {
+			code = exitRuntime // CI must not take a missing file for a pass
+		}
+	}
+	return code
 }
 
 // exitCodeOf maps a script error to an exit code: a failure of the

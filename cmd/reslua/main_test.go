@@ -19,7 +19,9 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":   cmdExits,
+			"jsonhas": cmdJSONHas,
+			"xmlwf":   cmdXMLWellFormed,
 		},
 		Setup: func(env *testscript.Env) error {
 			// The scripts' own environment must not leak into scenarios.
