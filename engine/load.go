@@ -45,7 +45,7 @@ type Load struct {
 	hookErrors                 atomic.Int64
 	makeSender                 func(RequestSpec) (sender, error) // for built requests
 	queueMax                   atomic.Int64
-	lagMu                      sync.Mutex
+	lagMu                      sync.Mutex              // guards lag: written by the scheduler or users, read by metrics
 	lag                        *hdrhistogram.Histogram // how late requests started
 	abortReason                string
 
@@ -254,7 +254,10 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			if err := l.clock.SleepUntil(wait, intended); err != nil {
 				break
 			}
-			recordDuration(l.lag, l.clock.Now().Sub(intended))
+			late := l.clock.Now().Sub(intended)
+			l.lagMu.Lock() // uncontended but for a metrics scrape
+			recordDuration(l.lag, late)
+			l.lagMu.Unlock()
 			l.scheduled.Add(1)
 			select {
 			case queue <- arrival{n: n, intended: intended}:

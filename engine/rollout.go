@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reslua/reslua/breaker"
@@ -109,6 +110,10 @@ type Rollout struct {
 	// phase and stepPhase index the run's phases of the rollout and of
 	// its current step; -1 when none is open.
 	phase, stepPhase int
+	// live is where the rollout is, for metrics scraped while it runs
+	// (metrics.go).
+	liveMu sync.Mutex
+	live   rolloutLive
 }
 
 // Validate returns every problem with s, each naming its key.
@@ -489,6 +494,7 @@ func (ro *Rollout) event(e deploy.Event) {
 			msg += ": " + e.Err.Error()
 		}
 	}
+	ro.noteLive(e)
 	at := e.Time.Sub(ro.run.start)
 	ev := Event{At: at, Source: fmt.Sprintf("rollout %q", ro.to), Kind: e.Kind.String(), Message: msg,
 		Detection: e.Kind == deploy.EventRollback || e.Kind == deploy.EventGate && e.Verdict == deploy.Fail}
