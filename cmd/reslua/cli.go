@@ -56,6 +56,13 @@ interrupted, aborted or failed), atomically; their paths are checked first:
                          rollouts, faults, experiments, HDR histograms and per-second
                          series (docs/results-schema.md)
       --junit FILE       the checks and experiments as JUnit XML, for CI systems
+      --metrics-addr ADDR  serve Prometheus /metrics at ADDR (e.g. 127.0.0.1:9464) during
+                         the run: requests, latency histograms, routes, breakers, faults,
+                         rollout steps, generator health (docs/metrics.md)
+      --report FILE      the HTML report: charts over time with faults, rollout steps
+                         and open breakers shaded, checks, requests (self-contained)
+
+  reslua report RESULTS.json -o REPORT.html   render saved results (--out) again
 
 Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
 1 runtime failure, 130 interrupted.
@@ -86,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCommand(ctx, "check", args[1:], stdout, stderr)
 	case "run":
 		return runCommand(ctx, "run", args[1:], stdout, stderr)
+	case "report":
+		return reportCommand(args[1:], stdout, stderr)
 	}
 	if strings.HasPrefix(args[0], "-") || strings.HasSuffix(args[0], ".lua") || strings.ContainsRune(args[0], filepath.Separator) {
 		return runCommand(ctx, "run", args, stdout, stderr)
@@ -102,9 +111,12 @@ type options struct {
 	cpuProfile string
 	seed       uint64
 	quiet      bool
-	// results and junit are the paths of --out and --junit (run only);
-	// zero: not written.
-	results, junit string
+	// results, junit and report are the paths of --out, --junit and
+	// --report (run only); zero: not written.
+	results, junit, report string
+	// metricsAddr is --metrics-addr: where /metrics is served during the
+	// run; zero: not served.
+	metricsAddr string
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -116,10 +128,15 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	seed := fs.Uint64("seed", 1, "seed of the faults' random choices")
 	quiet := fs.BoolP("quiet", "q", false, "show no progress while the run goes on")
 	help := fs.BoolP("help", "h", false, "show help")
-	results, junit := new(string), new(string)
+	results, junit, report := new(string), new(string), new(string)
 	if name == "run" {
 		results = fs.String("out", "", "write the results as JSON to FILE")
 		junit = fs.String("junit", "", "write the checks as JUnit XML to FILE")
+		report = fs.String("report", "", "write the HTML report to FILE")
+	}
+	metricsAddr := new(string)
+	if name == "run" {
+		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus /metrics at ADDR during the run")
 	}
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
@@ -134,7 +151,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		return options{}, exitUsage, false
 	}
 	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet,
-		results: *results, junit: *junit}
+		results: *results, junit: *junit, report: *report, metricsAddr: *metricsAddr}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -206,6 +223,16 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	started := time.Now()
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
 		Seed: o.seed, Chaos: chaosTargets})
+	if o.metricsAddr != "" {
+		// Served until the summary is printed, also after a Ctrl-C, so the
+		// final counts can be scraped.
+		_, stopMetrics, err := r.ServeMetrics(context.WithoutCancel(ctx), o.metricsAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslua: --metrics-addr %s: %v\n", o.metricsAddr, err)
+			return exitRuntime
+		}
+		defer stopMetrics()
+	}
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
 	progressCtx, cancelProgress := context.WithCancel(ctx)

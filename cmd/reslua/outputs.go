@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -12,7 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/reslua/reslua/engine"
+	"github.com/reslua/reslua/report"
 )
 
 // The files a run writes when it ends, whatever ended it: --out (the
@@ -34,6 +38,9 @@ func outputsOf(o options) []output {
 	}
 	if o.junit != "" {
 		out = append(out, output{"--junit", o.junit})
+	}
+	if o.report != "" {
+		out = append(out, output{"--report", o.report})
 	}
 	return out
 }
@@ -129,6 +136,8 @@ func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io
 			data, err = res.JSON(meta)
 		case "--junit":
 			data, err = junitXML(res, meta)
+		case "--report":
+			data, err = renderReport(res, meta)
 		}
 		if err == nil {
 			var path string
@@ -143,6 +152,57 @@ func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io
 		fmt.Fprintf(log, "reslua: wrote %s (%s, %s)\n", out.path, formatBytes(len(data)), time.Since(start).Round(time.Microsecond*10))
 	}
 	return errors.Join(errs...)
+}
+
+// renderReport renders the HTML report of a run.
+func renderReport(res *engine.Result, meta engine.RunMeta) ([]byte, error) {
+	var buf bytes.Buffer
+	err := report.Render(&buf, res, report.Meta{Scenario: meta.Scenario, Version: meta.Version, Started: meta.Started})
+	return buf.Bytes(), err
+}
+
+// reportCommand implements reslua report RESULTS.json -o REPORT.html: the
+// report of saved results, rendered again.
+func reportCommand(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.StringP("output", "o", "", "write the HTML report to FILE")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *out == "" {
+		msg := "expected one results file and -o REPORT.html"
+		if err != nil {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "reslua report: %s\n\n%s", msg, usage)
+		return exitUsage
+	}
+	if err := checkOutputs([]output{{"-o", *out}}); err != nil {
+		fmt.Fprintf(stderr, "reslua report: %v\n", err)
+		return exitUsage
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "reslua report: %v\n", err)
+		return exitUsage
+	}
+	start := time.Now()
+	saved, err := engine.ReadResults(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "reslua report: %s: %v\n", fs.Arg(0), err)
+		return exitUsage
+	}
+	html, err := renderReport(saved.Result, saved.Meta)
+	if err == nil {
+		var path string
+		if path, err = resolveOutput(*out); err == nil {
+			err = writeFileAtomic(path, html)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "reslua report: -o %s: %v\n", *out, err)
+		return exitRuntime
+	}
+	fmt.Fprintf(stderr, "reslua: wrote %s (%s, %s)\n", *out, formatBytes(len(html)), time.Since(start).Round(10*time.Microsecond))
+	return exitPassed
 }
 
 func formatBytes(n int) string {
