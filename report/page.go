@@ -161,6 +161,10 @@ func timeSeries(res *engine.Result) (rate, errs, lat []Series) {
 				}
 			}
 		}
+		// The second the load ends in is partial: its rate would dip.
+		if last := int((l.Start + l.Elapsed) / time.Second); l.Elapsed > 0 && time.Duration(last)*time.Second < l.Start+l.Elapsed {
+			delete(counts, last)
+		}
 		rate = append(rate, Series{Name: l.Name, Points: points(counts)})
 		errs = append(errs, Series{Name: l.Name, Points: points(fails)})
 	}
@@ -186,9 +190,9 @@ func points(m map[int]float64) []Point {
 		secs = append(secs, s)
 	}
 	slices.Sort(secs)
-	out := make([]Point, len(secs))
-	for i, s := range secs {
-		out[i] = Point{T: float64(s) + 0.5, V: m[s]}
+	out := make([]Point, 0, len(secs))
+	for _, s := range secs {
+		out = append(out, Point{T: float64(s) + 0.5, V: m[s]})
 	}
 	return out
 }
