@@ -150,3 +150,26 @@ l:wait()
 		t.Errorf("stderr:\n%s", &b.stderr)
 	}
 }
+
+// Ctrl-C during a rollout rolls its weights back: all traffic to the old
+// route, before the summary (which marks the rollout aborted).
+func TestSignalRollsBackARollout(t *testing.T) {
+	b := startBinary(t, `
+local blue  = target { name = "blue",  url = demo.mcp { name = "blue", stateless = true, json = true } }
+local green = target { name = "green", url = demo.mcp { name = "green", stateless = true, json = true } }
+local lb = router { name = "lb", routes = { blue = 100, green = 0 } }
+local l = load { target = lb, rate = 20, duration = "10m", mix = { { 1, mcp.call("echo", { message = "hi" }) } } }
+deploy.canary { router = lb, from = "blue", to = "green", steps = { 50, 100 }, hold = "10m" }
+`, "step: step 1: green 50%")
+	if err := b.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.wait(); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, &b.stdout, &b.stderr)
+	}
+	for _, want := range []string{"run INTERRUPTED", "(canary, ", "ABORTED", `router "lb"  weights: blue=100 green=0 (rollback of green)`} {
+		if !strings.Contains(b.stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, &b.stdout)
+		}
+	}
+}
