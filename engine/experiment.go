@@ -132,10 +132,7 @@ func (res *Result) compareGroups(e *ExperimentResult) {
 				return
 			}
 			r := res.evaluate(c)
-			vals[i], text[i] = r.Measured, c.Format(r.Measured)
-			if r.NoData {
-				text[i] = "no data"
-			}
+			vals[i], text[i] = r.Measured, r.Value()
 		}
 		g := GroupFigure{Metric: m, Control: text[0], Experiment: text[1]}
 		if vals[0] > 0 {
@@ -368,11 +365,7 @@ func failedChecks(rs []CheckResult) string {
 		if c.Passed {
 			continue
 		}
-		v := c.Check.Format(c.Measured)
-		if c.NoData {
-			v = "no data"
-		}
-		parts = append(parts, fmt.Sprintf("%s %s (was %s)", c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), v))
+		parts = append(parts, fmt.Sprintf("%s %s (was %s)", c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), c.Value()))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -196,6 +196,22 @@ type CheckResult struct {
 	Detail string
 }
 
+// Value renders the measured value in the metric's unit, or "no data".
+func (c CheckResult) Value() string {
+	if c.NoData {
+		return "no data"
+	}
+	return c.Check.Format(c.Measured)
+}
+
+// Mark is "✓" for a check that held and "✗" for one that did not.
+func (c CheckResult) Mark() string {
+	if c.Passed {
+		return "✓"
+	}
+	return "✗"
+}
+
 // aggregate is the merged measurements a check looks at.
 type aggregate struct {
 	count, failures, dropped int64

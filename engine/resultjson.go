@@ -657,11 +657,8 @@ func (s fileCheckSpec) spec() CheckSpec {
 func fileChecks(checks []CheckResult) []fileCheck {
 	out := make([]fileCheck, 0, len(checks))
 	for _, c := range checks {
-		fc := fileCheck{fileCheckSpec: checkSpecFile(c.Check.Spec, c.Check.String()), MeasuredText: c.Check.Format(c.Measured),
+		fc := fileCheck{fileCheckSpec: checkSpecFile(c.Check.Spec, c.Check.String()), MeasuredText: c.Value(),
 			Passed: c.Passed, NoData: c.NoData, Detail: c.Detail}
-		if c.NoData {
-			fc.MeasuredText = "no data"
-		}
 		if !math.IsInf(c.Measured, 0) && !math.IsNaN(c.Measured) {
 			v := c.Measured
 			fc.Measured = &v

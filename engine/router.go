@@ -246,13 +246,11 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	for _, t := range r.targets {
-		if t.spec.Name == spec.Name {
-			r.mu.Unlock()
-			return nil, fmt.Errorf("name: a target or router named %q already exists", spec.Name)
-		}
-	}
+	taken := r.targetNamedLocked(spec.Name)
 	r.mu.Unlock()
+	if taken {
+		return nil, fmt.Errorf("name: a target or router named %q already exists", spec.Name)
+	}
 
 	routes := make([]deploy.Route, len(spec.Routes))
 	weights := deploy.Weights{}

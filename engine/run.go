@@ -223,6 +223,12 @@ func pick(b bool, yes, no string) string {
 	return no
 }
 
+// targetNamedLocked reports whether a target (or router) is named name;
+// r.mu is held.
+func (r *Run) targetNamedLocked(name string) bool {
+	return slices.ContainsFunc(r.targets, func(t *Target) bool { return t.spec.Name == name })
+}
+
 // StartKV starts a demo KV service on 127.0.0.1 (a TCP dependency for a
 // demo server, see DemoSpec.Dependency) and returns its host:port; it
 // lives until Finish. In a dry run it returns a placeholder address.
@@ -248,11 +254,9 @@ func (r *Run) AddTarget(spec TargetSpec) (*Target, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	for _, t := range r.targets {
-		if t.spec.Name == spec.Name {
-			r.mu.Unlock()
-			return nil, fmt.Errorf("name: a target named %q already exists", spec.Name)
-		}
+	if r.targetNamedLocked(spec.Name) {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("name: a target named %q already exists", spec.Name)
 	}
 	r.plan.Targets = append(r.plan.Targets, spec)
 	r.mu.Unlock()

@@ -65,18 +65,14 @@ func (r *Result) WriteSummary(w io.Writer) {
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	failed := 0
 	for _, c := range r.Checks {
-		mark, value := "✓", c.Check.Format(c.Measured)
 		if !c.Passed {
-			mark = "✗"
 			failed++
 		}
-		switch {
-		case c.NoData && c.Detail != "":
-			value = "no data"
-		case c.NoData:
+		value := c.Value()
+		if c.NoData && c.Detail == "" {
 			value = "no requests matched"
 		}
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, c.Check, value, c.Check.Spec.Where)
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", c.Mark(), c.Check, value, c.Check.Spec.Where)
 	}
 	tw.Flush()
 	for i, line := range strings.SplitAfter(strings.TrimSuffix(table.String(), "\n"), "\n") {
@@ -383,14 +379,7 @@ func writeExperiment(w io.Writer, e ExperimentResult) {
 		checks []CheckResult
 	}{{"before", e.Before}, {"during", e.During}, {"after", e.After}} {
 		for _, c := range phase.checks {
-			mark, v := "✓", c.Check.Format(c.Measured)
-			if !c.Passed {
-				mark = "✗"
-			}
-			if c.NoData {
-				v = "no data"
-			}
-			fmt.Fprintf(w, "  %-6s %s %s %s: %s\n", phase.name, mark, c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), v)
+			fmt.Fprintf(w, "  %-6s %s %s %s: %s\n", phase.name, c.Mark(), c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), c.Value())
 		}
 	}
 	if len(e.Comparison) > 0 {

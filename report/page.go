@@ -203,18 +203,11 @@ func writeChecks(b *strings.Builder, res *engine.Result) {
 	}
 	b.WriteString("<h2>Checks</h2>\n<table><tr><th></th><th>check</th><th class=\"num\">measured</th><th>where</th></tr>\n")
 	for _, c := range res.Checks {
-		mark, v := "✓", c.Check.Format(c.Measured)
-		if !c.Passed {
-			mark = "✗"
-		}
-		if c.NoData {
-			v = "no data"
-		}
-		fmt.Fprintf(b, "<tr class=\"%s\"><td>%s</td><td>%s", passClass(c.Passed), mark, html.EscapeString(c.Check.String()))
+		fmt.Fprintf(b, "<tr class=\"%s\"><td>%s</td><td>%s", passClass(c.Passed), c.Mark(), html.EscapeString(c.Check.String()))
 		if c.Detail != "" {
 			fmt.Fprintf(b, "<div class=\"detail\">%s</div>", html.EscapeString(c.Detail))
 		}
-		fmt.Fprintf(b, "</td><td class=\"num\">%s</td><td>%s</td></tr>\n", html.EscapeString(v), html.EscapeString(c.Check.Spec.Where))
+		fmt.Fprintf(b, "</td><td class=\"num\">%s</td><td>%s</td></tr>\n", html.EscapeString(c.Value()), html.EscapeString(c.Check.Spec.Where))
 	}
 	b.WriteString("</table>\n")
 }
