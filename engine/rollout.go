@@ -148,12 +148,12 @@ func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
 	r.rollouts = append(r.rollouts, ro)
 	r.plan.Rollouts = append(r.plan.Rollouts, PlannedRollout{Strategy: spec.Strategy, From: ro.from, To: ro.to,
 		Steps: steps, Hold: hold, Start: r.elapsedLocked()})
-	if ro.dry {
-		r.planOffset += time.Duration(len(steps)) * hold
-	}
+	end := r.planOffset + time.Duration(len(steps))*hold
 	r.mu.Unlock()
 	if ro.dry {
-		return ro, nil
+		// The holds pass on the plan's timeline, with the callbacks due
+		// meanwhile run at their times.
+		return ro, r.advancePlan(ctx, end)
 	}
 	ctx, cancel := r.abortable(ctx)
 	defer cancel()

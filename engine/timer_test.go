@@ -69,3 +69,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// In a dry run, a rollout's holds pass on the plan's timeline with the
+// callbacks due meanwhile run at their own times, so a fault scheduled
+// mid-rollout is planned when it will happen, not when the rollout ends.
+func TestDryRolloutRunsCallbacksInTime(t *testing.T) {
+	r := NewRun(Config{DryRun: true})
+	blue, err := r.AddTarget(TargetSpec{Name: "blue", URL: "http://127.0.0.1:1/mcp"})
+	must(t, err)
+	green, err := r.AddTarget(TargetSpec{Name: "green", URL: "http://127.0.0.1:2/mcp"})
+	must(t, err)
+	lb, err := r.AddRouter(context.Background(), RouterSpec{Name: "lb", Routes: []RouteSpec{{Target: blue, Weight: 100}, {Target: green}}})
+	must(t, err)
+	var at time.Duration
+	must(t, r.At(7*time.Second, "x", func(context.Context) error { at = r.Elapsed(); return nil }))
+	_, err = r.Rollout(context.Background(), RolloutSpec{Strategy: "canary", Router: lb, Steps: []int{50, 100}, Hold: 5 * time.Second})
+	must(t, err)
+	if at != 7*time.Second || r.Elapsed() != 10*time.Second {
+		t.Fatalf("callback at %s, plan at %s; want 7s and 10s", at, r.Elapsed())
+	}
+}
