@@ -118,6 +118,8 @@ type Rollout struct {
 
 // Validate returns every problem with s, each naming its key.
 func (s RolloutSpec) Validate() error {
+	// prepare builds the controller as Run.Rollout does, whose validation
+	// it runs; the run it is given here is never started.
 	ro := &Rollout{spec: s, run: &Run{clock: SystemClock}}
 	return ro.prepare()
 }
