@@ -293,11 +293,20 @@ type fileSecondHistogram struct {
 }
 
 type fileRouter struct {
-	Name     string      `json:"name"`
-	Requests int64       `json:"requests"`
-	Errors   int64       `json:"errors"`
-	Unrouted int64       `json:"unrouted"`
-	Routes   []fileRoute `json:"routes"`
+	Name     string            `json:"name"`
+	Requests int64             `json:"requests"`
+	Errors   int64             `json:"errors"`
+	Unrouted int64             `json:"unrouted"`
+	Routes   []fileRoute       `json:"routes"`
+	Seconds  []fileRouteSecond `json:"seconds,omitempty"`
+}
+
+// fileRouteSecond is one second of a router's traffic: requests and
+// errors per route, in the order of "routes".
+type fileRouteSecond struct {
+	OffsetS  float64 `json:"offset_s"`
+	Requests []int64 `json:"requests"`
+	Errors   []int64 `json:"errors"`
 }
 
 type fileRoute struct {
@@ -597,6 +606,14 @@ func (r *Result) file(meta RunMeta) (*resultsFile, error) {
 				route.Breaker = &b
 			}
 			fr.Routes = append(fr.Routes, route)
+		}
+		for _, s := range rr.Seconds {
+			fs := fileRouteSecond{OffsetS: s.Offset.Seconds()}
+			for _, c := range s.Routes {
+				fs.Requests = append(fs.Requests, c.Requests)
+				fs.Errors = append(fs.Errors, c.Errors)
+			}
+			fr.Seconds = append(fr.Seconds, fs)
 		}
 		f.Routers = append(f.Routers, fr)
 	}
@@ -1032,6 +1049,16 @@ func (f *resultsFile) result() (*Result, error) {
 				return nil, fmt.Errorf("router %q: route %q: latency: %w", fr.Name, rt.Name, err)
 			}
 			rr.Routes = append(rr.Routes, route)
+		}
+		for _, fs := range fr.Seconds {
+			if len(fs.Requests) != len(fr.Routes) || len(fs.Errors) != len(fr.Routes) {
+				return nil, fmt.Errorf("router %q: a second has %d requests and %d errors for %d routes", fr.Name, len(fs.Requests), len(fs.Errors), len(fr.Routes))
+			}
+			s := RouteSecond{Offset: time.Duration(fs.OffsetS * float64(time.Second))}
+			for i, rt := range fr.Routes {
+				s.Routes = append(s.Routes, RouteCount{Name: rt.Name, Requests: fs.Requests[i], Errors: fs.Errors[i]})
+			}
+			rr.Seconds = append(rr.Seconds, s)
 		}
 		r.Routers = append(r.Routers, rr)
 	}

@@ -136,6 +136,9 @@ type Router struct {
 	run    *Run
 
 	mu      sync.Mutex
+	seconds []RouteSecond // per-second traffic, sampled while the run goes on
+	stop    context.CancelFunc
+	sampled chan struct{}  // closed when the sampler has ended
 	weights map[string]int // in force (a dry run keeps them here only)
 	mark    deploy.Mark    // the start of the current weights' period
 	periods []weightPeriod // closed periods, for the requested split
@@ -288,6 +291,9 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 	}
 	t := newTarget(TargetSpec{Name: spec.Name, URL: "http://" + addr + first.Path, Timeout: timeout}, r.cfg.ClientVersion, r.clock)
 	ro := &Router{spec: spec, target: t, dr: dr, run: r, weights: map[string]int(weights), mark: dr.Mark()}
+	if !r.cfg.DryRun {
+		ro.startSampler()
+	}
 	r.mu.Lock()
 	r.targets = append(r.targets, t)
 	r.routers = append(r.routers, ro)
@@ -296,8 +302,63 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 	return ro, nil
 }
 
-// close stops the router; requests still under way are cut.
-func (r *Router) close() { r.dr.Close() }
+// close stops the router (requests still under way are cut) and its
+// sampler, which takes a last, partial second.
+func (r *Router) close() {
+	if r.stop != nil {
+		r.stop()
+		<-r.sampled
+	}
+	r.dr.Close()
+}
+
+// RouteSecond is one second of a router's traffic on the run's timeline:
+// per route, the requests that ended in it and their errors.
+type RouteSecond struct {
+	Offset time.Duration // from the run's start
+	Routes []RouteCount  // in the order of the router's routes
+}
+
+// RouteCount is one route's share of a second.
+type RouteCount struct {
+	Name             string
+	Requests, Errors int64
+}
+
+// startSampler samples the router's counters at every whole second of the
+// run's timeline, for the per-second series of its routes (RouterResult.
+// Seconds): the split moving step by step, a route ejected by its breaker.
+func (r *Router) startSampler() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop, r.sampled = cancel, make(chan struct{})
+	run := r.run
+	go func() {
+		defer close(r.sampled)
+		mark := r.dr.Mark()
+		sec := int(run.Elapsed() / time.Second)
+		for {
+			next := run.start.Add(time.Duration(sec+1) * time.Second)
+			stopped := run.clock.SleepUntil(ctx, next) != nil
+			st := r.dr.Since(mark)
+			mark = r.dr.Mark()
+			s := RouteSecond{Offset: time.Duration(sec) * time.Second}
+			var traffic bool
+			for _, rs := range st.Routes {
+				s.Routes = append(s.Routes, RouteCount{Name: rs.Name, Requests: rs.Requests, Errors: rs.Errors})
+				traffic = traffic || rs.Requests > 0
+			}
+			if traffic {
+				r.mu.Lock()
+				r.seconds = append(r.seconds, s)
+				r.mu.Unlock()
+			}
+			if stopped {
+				return
+			}
+			sec++
+		}
+	}()
+}
 
 // RouterResult is what a router did over the run.
 type RouterResult struct {
@@ -307,6 +368,10 @@ type RouterResult struct {
 	// 503 because every route with weight was ejected.
 	Requests, Errors, Unrouted int64
 	Routes                     []RouteResult
+	// Seconds is the routes' traffic per second of the run's timeline
+	// (requests counted in the second they ended), for the seconds with
+	// any.
+	Seconds []RouteSecond
 }
 
 // RouteResult is one route's part of a router's traffic.
@@ -359,6 +424,7 @@ func (r *Router) result(start time.Time) RouterResult {
 	}
 	st := r.dr.Stats()
 	res.Requests, res.Errors, res.Unrouted = st.Requests, st.Errors, st.Unrouted
+	res.Seconds = slices.Clone(r.seconds)
 	var routed int64
 	for _, rs := range st.Routes {
 		routed += rs.Requests

@@ -111,6 +111,24 @@ traffic:wait()
 	if res.Routers[0].Routes[1].Weight != 100 {
 		t.Errorf("green's final weight: %d", res.Routers[0].Routes[1].Weight)
 	}
+	// The per-second series adds up to the totals, and green's share of
+	// the first seconds is below its share of the last ones.
+	rr := res.Routers[0]
+	var sums [2]int64
+	for _, s := range rr.Seconds {
+		for i, c := range s.Routes {
+			sums[i] += c.Requests
+		}
+	}
+	if sums[0] != rr.Routes[0].Requests || sums[1] != rr.Routes[1].Requests {
+		t.Errorf("per-second sums %v, totals %d and %d", sums, rr.Routes[0].Requests, rr.Routes[1].Requests)
+	}
+	share := func(s engine.RouteSecond) float64 {
+		return float64(s.Routes[1].Requests) / float64(s.Routes[0].Requests+s.Routes[1].Requests)
+	}
+	if n := len(rr.Seconds); n < 3 || share(rr.Seconds[0]) >= share(rr.Seconds[n-2]) {
+		t.Errorf("green's share does not grow over %d seconds: %+v", n, rr.Seconds)
+	}
 }
 
 // A deployment action that fails rolls the rollout back, and the reason

@@ -44,7 +44,7 @@ func TestChartSVG(t *testing.T) {
 }
 
 func TestNiceCeil(t *testing.T) {
-	for _, tc := range []struct{ in, want float64 }{{0, 1}, {0.7, 1}, {1.2, 2}, {3, 5}, {7, 10}, {180, 200}, {2001, 5000}} {
+	for _, tc := range []struct{ in, want float64 }{{0, 1}, {0.7, 0.8}, {1.2, 1.5}, {3, 3}, {7, 8}, {180, 200}, {201, 250}, {2001, 2500}, {9000, 10000}} {
 		if got := niceCeil(tc.in); got != tc.want {
 			t.Errorf("niceCeil(%v) = %v, want %v", tc.in, got, tc.want)
 		}

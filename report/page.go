@@ -36,11 +36,14 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	bands := timelineBands(res)
 	rate, errs, lat := timeSeries(res)
 	b.WriteString("<h2>Over time</h2>\n<p class=\"legend-bands\">Shaded: <span class=\"fault\">faults</span> <span class=\"step\">rollout steps</span> <span class=\"breaker\">breakers open</span></p>\n")
-	for _, c := range []Chart{
-		{Title: "requests per second (by intended start)", Unit: "/s", End: end, Series: rate, Bands: bands},
-		{Title: "latency per second", Unit: "ms", End: end, Series: lat, Bands: bands},
-		{Title: "failures per second", Unit: "/s", End: end, Series: errs, Bands: bands},
-	} {
+	charts := []Chart{{Title: "requests per second (by intended start)", Unit: "/s", End: end, Series: rate, Bands: bands}}
+	for _, rr := range res.Routers {
+		charts = append(charts, routeChart(rr, end, bands))
+	}
+	charts = append(charts,
+		Chart{Title: "latency per second", Unit: "ms", End: end, Series: lat, Bands: bands},
+		Chart{Title: "failures per second", Unit: "/s", End: end, Series: errs, Bands: bands})
+	for _, c := range charts {
 		b.WriteString("<figure>" + c.SVG() + "</figure>\n")
 	}
 	writeChecks(&b, res)
@@ -181,6 +184,23 @@ func timeSeries(res *engine.Result) (rate, errs, lat []Series) {
 		lat = append(lat, s)
 	}
 	return rate, errs, lat
+}
+
+// routeChart draws a router's requests per second by route (as they
+// ended): the split moving with the weights, a route ejected.
+func routeChart(rr engine.RouterResult, end float64, bands []Band) Chart {
+	c := Chart{Title: fmt.Sprintf("router %q: requests per second by route", rr.Name), Unit: "/s", End: end, Bands: bands}
+	for i, rt := range rr.Routes {
+		s := Series{Name: rt.Name}
+		for _, sec := range rr.Seconds {
+			// The last second, cut short by the run's end, would dip.
+			if i < len(sec.Routes) && (sec.Offset+time.Second).Seconds() <= end {
+				s.Points = append(s.Points, Point{T: sec.Offset.Seconds() + 0.5, V: float64(sec.Routes[i].Requests)})
+			}
+		}
+		c.Series = append(c.Series, s)
+	}
+	return c
 }
 
 // points turns per-second values into points at each second's middle.

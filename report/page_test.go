@@ -3,11 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,13 +122,26 @@ func TestRenderInChromium(t *testing.T) {
 		t.Helper()
 		base := []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
 			"--user-data-dir=" + filepath.Join(dir, "profile"), "--enable-logging=stderr", "--v=0"}
-		cmd := exec.Command(browser, append(base, args...)...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("%s: %v\n%s", browser, err, errb.String())
+		// Headless chromium itself crashes now and then (about one run in
+		// ten here, a segmentation fault before it loads anything): a
+		// crash is retried, any other failure is the test's.
+		for attempt := 1; ; attempt++ {
+			cmd := exec.Command(browser, append(base, args...)...)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && attempt < 3 {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					t.Logf("%s crashed (%v); again", browser, err)
+					continue
+				}
+			}
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", browser, err, errb.String())
+			}
+			return out.String(), errb.String()
 		}
-		return out.String(), errb.String()
 	}
 	dom, log := run("--dump-dom", "file://"+file)
 	if n := strings.Count(dom, "<polyline"); n < 3 {
