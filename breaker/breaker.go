@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reslua/reslua/internal/clock"
 )
 
 // ErrRejected matches, through errors.Is, every error the breaker returns
@@ -164,7 +166,7 @@ func New(s Settings) (*Breaker, error) {
 	}
 	b := &Breaker{cfg: cfg, hot: new(hotCounters)}
 	b.origin = cfg.clock.Now()
-	_, b.sysClock = cfg.clock.(systemClock)
+	_, b.sysClock = cfg.clock.(clock.System)
 	b.metrics = newCollector(b)
 	ep := &epoch{gen: 0, state: StateClosed, mode: s.Mode}
 	switch s.Mode {

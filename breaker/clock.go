@@ -1,6 +1,10 @@
 package breaker
 
-import "time"
+import (
+	"time"
+
+	"github.com/reslua/reslua/internal/clock"
+)
 
 // Clock is the breaker's source of time. Open periods, time-based windows and
 // the durations Execute measures are all read from it, so tests can run the
@@ -13,8 +17,4 @@ type Clock interface {
 
 // SystemClock is the wall clock (time.Now). A nil Settings.Clock means
 // SystemClock.
-var SystemClock Clock = systemClock{}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
+var SystemClock Clock = clock.System{}

@@ -3,6 +3,8 @@ package chaos
 import (
 	"context"
 	"time"
+
+	"github.com/reslua/reslua/internal/clock"
 )
 
 // Clock is the proxy's source of time. Latency, bandwidth pacing, slow
@@ -22,23 +24,4 @@ type Clock interface {
 // SystemClock is the wall clock: time.Now and a time.Timer. Under
 // testing/synctest it is the bubble's fake clock. A nil Proxy.Clock means
 // SystemClock.
-var SystemClock Clock = systemClock{}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) SleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
+var SystemClock Clock = clock.System{}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // kind is one entry of the registry.
@@ -89,7 +91,7 @@ func lookupKind(name string) *kind {
 
 func unknownKind(name string) error {
 	hint := ""
-	if c := closest(name, Kinds()); c != "" {
+	if c := suggest.Closest(name, Kinds()); c != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return fmt.Errorf("%w %q%s; known kinds: %s", ErrUnknownKind, name, hint, strings.Join(Kinds(), ", "))

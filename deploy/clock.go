@@ -3,6 +3,8 @@ package deploy
 import (
 	"context"
 	"time"
+
+	"github.com/reslua/reslua/internal/clock"
 )
 
 // Clock is the source of time for everything in this package that waits
@@ -20,26 +22,7 @@ type Clock interface {
 
 // SystemClock is the wall clock. Inside a testing/synctest bubble it is the
 // bubble's fake clock. A nil Clock field means SystemClock.
-var SystemClock Clock = systemClock{}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) SleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
+var SystemClock Clock = clock.System{}
 
 func clockOr(c Clock) Clock {
 	if c == nil {

@@ -4,8 +4,9 @@
 // controllers (BlueGreen, Canary) with Argo Rollouts-style analysis.
 //
 // It is a Go library on its own: reslua's engine and Lua DSL drive it, but
-// it knows nothing of either. It imports only the sibling breaker package,
-// for the per-route circuit breakers.
+// it knows nothing of either. Of reslua it imports only the sibling breaker
+// package, for the per-route circuit breakers, and internal/clock, the
+// shared wall clock.
 //
 // # Router
 //

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // CheckSpec is one SLA check as the scenario states it, e.g. metric "p95"

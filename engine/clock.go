@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"time"
+
+	"github.com/reslua/reslua/internal/clock"
 )
 
 // Clock is the run's source of time. Everything in the engine that waits or
@@ -18,26 +20,7 @@ type Clock interface {
 
 // SystemClock is the wall clock. Under testing/synctest it is the bubble's
 // fake clock.
-var SystemClock Clock = systemClock{}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) SleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
+var SystemClock Clock = clock.System{}
 
 // PreciseClock is the wall clock with a sleep that wakes within tens of
 // microseconds. Go's timers wake through the network poller, whose wait

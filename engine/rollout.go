@@ -14,7 +14,7 @@ import (
 
 	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/deploy"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // Strategies lists the values of RolloutSpec.Strategy.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/deploy"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // RouterSpec describes a weighted router (package deploy) in front of

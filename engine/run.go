@@ -13,7 +13,7 @@ import (
 
 	"github.com/reslua/reslua/chaos"
 	"github.com/reslua/reslua/engine/demo"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // ErrRuntime marks failures of the machinery rather than of the scenario:

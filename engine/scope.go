@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // Time-scoped and sustained checks. A check with During or From/To looks

@@ -11,7 +11,7 @@ import (
 
 	"github.com/reslua/reslua/chaos"
 	"github.com/reslua/reslua/engine"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // faultProxy is the userdata chaos.proxy { ... } returns.

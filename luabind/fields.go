@@ -10,7 +10,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // required and optional say whether a field must be present.

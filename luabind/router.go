@@ -9,7 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/reslua/reslua/engine"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // router is the userdata router { ... } returns. A load accepts it as its

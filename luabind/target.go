@@ -9,7 +9,7 @@ import (
 
 	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/engine"
-	"github.com/reslua/reslua/engine/suggest"
+	"github.com/reslua/reslua/internal/suggest"
 )
 
 // target is the userdata target { ... } returns.
