@@ -30,6 +30,11 @@ var (
 	// give the required run of successes in time.
 	ErrUnhealthy = errors.New("deploy: health check failed")
 
+	// ErrNoHealthEndpoint is wrapped (with ErrUnhealthy) by
+	// HealthCheck.Wait when a probe is answered 404 Not Found or 405
+	// Method Not Allowed: the path is wrong, and waiting will not fix it.
+	ErrNoHealthEndpoint = errors.New("deploy: no health endpoint at the path")
+
 	// ErrAnalysisFailed is wrapped by Result.Err when an analysis failed.
 	ErrAnalysisFailed = errors.New("deploy: analysis failed")
 

@@ -19,7 +19,9 @@ import (
 // A probe succeeds when the reply has the Expect status and, if its body
 // is a JSON object with a "status" member, that member is not "degraded",
 // "unhealthy" or "down" (the chapter treats a degraded service as not
-// healthy).
+// healthy). A reply of 404 Not Found or 405 Method Not Allowed ends the
+// check at once (ErrNoHealthEndpoint): the path names no health endpoint,
+// and the rest of the timeout would be spent for nothing.
 type HealthCheck struct {
 	// Path is the path probed, relative to the target's base URL. It must
 	// start with '/'. Zero: "/health".
@@ -180,6 +182,9 @@ func (h HealthCheck) Wait(ctx context.Context, baseURL string) error {
 		}
 		if inARow >= h.Successes {
 			return nil
+		}
+		if last.Status == http.StatusNotFound || last.Status == http.StatusMethodNotAllowed {
+			return fmt.Errorf("%w: %w: %s answered %d %s", ErrUnhealthy, ErrNoHealthEndpoint, last.URL, last.Status, http.StatusText(last.Status))
 		}
 		next := last.Time.Add(h.Interval)
 		if next.After(deadline) {

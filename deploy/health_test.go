@@ -54,18 +54,27 @@ func TestHealthPassesAfterNSuccesses(t *testing.T) {
 	}
 }
 
-func TestHealthFailsOn404(t *testing.T) {
-	be := newBackend(t, "nohealth")
-	be.handler = func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
-	h := HealthCheck{Path: "/healthz", Successes: 3, Interval: time.Second, Timeout: 10 * time.Second, Clock: newFakeClock()}
-	err := h.Wait(context.Background(), be.URL())
-	if !errors.Is(err, ErrUnhealthy) {
-		t.Fatalf("err %v, want ErrUnhealthy", err)
-	}
-	for _, want := range []string{"/healthz", "0 of 3 successes in a row", "11 probes", "status 404 Not Found, want 200"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("%q does not say %q", err, want)
+// A 404 (no endpoint at the path) ends the check at the first probe that
+// gets it, without waiting out the timeout; a 503 before it is an
+// unhealthy answer like any other.
+func TestHealthFailsAtOnceOn404(t *testing.T) {
+	var hits atomic.Int64
+	be := newBackendFunc(t, "nohealth", func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
 		}
+		http.NotFound(w, r)
+	})
+	clk := newFakeClock()
+	start := clk.Now()
+	h := HealthCheck{Path: "/healthz", Successes: 3, Interval: time.Second, Timeout: 10 * time.Second, Clock: clk}
+	err := h.Wait(context.Background(), be.URL())
+	if !errors.Is(err, ErrUnhealthy) || !errors.Is(err, ErrNoHealthEndpoint) {
+		t.Fatalf("err %v, want ErrUnhealthy and ErrNoHealthEndpoint", err)
+	}
+	if !strings.Contains(err.Error(), "/healthz answered 404 Not Found") || hits.Load() != 2 || clk.Now().Sub(start) != time.Second {
+		t.Errorf("err %q after %d probes and %v", err, hits.Load(), clk.Now().Sub(start))
 	}
 }
 

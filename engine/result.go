@@ -156,15 +156,7 @@ type RequestResult struct {
 }
 
 // Failures returns how many outcomes count against the error rate.
-func (r RequestResult) Failures() int64 {
-	var n int64
-	for k, v := range r.Errors {
-		if k.IsFailure() {
-			n += v
-		}
-	}
-	return n
-}
+func (r RequestResult) Failures() int64 { return outcome.Failures(r.Errors) }
 
 // SessionResult describes a load's MCP session pool.
 type SessionResult struct {

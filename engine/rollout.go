@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -133,11 +132,6 @@ func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
 	if err := ro.prepare(); err != nil {
 		return nil, err
 	}
-	if !ro.dry {
-		if err := ro.checkHealthPath(ctx); err != nil {
-			return nil, err
-		}
-	}
 	steps := spec.Steps
 	if steps == nil {
 		steps = deploy.DefaultSteps
@@ -165,12 +159,29 @@ func (r *Run) Rollout(ctx context.Context, spec RolloutSpec) (*Rollout, error) {
 	} else {
 		ro.res, err = ro.canary.Run(ctx)
 	}
-	if err == nil && ro.clock.err != nil {
+	switch {
+	case err != nil:
+	case ro.clock.err != nil:
 		// A callback of the script failed during a hold: the rollout was
 		// rolled back (aborted), and the script ends with the error.
 		err = ro.clock.err
+	case errors.Is(ro.res.Err, deploy.ErrNoHealthEndpoint):
+		// Not the new version's fault but the scenario's: it names a
+		// health path that does not exist. The rollout rolled back at
+		// once; the script ends with the mistake.
+		err = fmt.Errorf("health.path: %s, so it is not %s's health endpoint; set health.path, or health = false", healthPathErr(ro.res.Err), ro.to)
 	}
 	return ro, err
+}
+
+// healthPathErr is what a health check found at a missing endpoint:
+// "http://…/healthz answered 404 Not Found".
+func healthPathErr(err error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, deploy.ErrNoHealthEndpoint.Error()+": "); ok {
+		return rest
+	}
+	return msg
 }
 
 // Resume continues a paused rollout with a decision: "continue",
@@ -333,44 +344,6 @@ func (ro *Rollout) prepare() error {
 	return dslProblems(err)
 }
 
-// checkHealthPath probes the new version's health endpoint once before
-// the rollout, so that a path that does not exist is a mistake in the
-// scenario, reported at once, rather than a health check that fails
-// after its whole timeout and rolls back.
-func (ro *Rollout) checkHealthPath(ctx context.Context) error {
-	var h deploy.HealthCheck
-	switch {
-	case ro.bg != nil && !ro.bg.SkipHealth:
-		h = ro.bg.Health
-	case ro.canary != nil && ro.canary.Health != nil:
-		h = *ro.canary.Health
-	default:
-		return nil
-	}
-	if ro.spec.Router == nil {
-		return nil
-	}
-	base, _ := ro.spec.Router.dr.RouteURL(ro.to)
-	if h.Path == "" {
-		h.Path = "/health"
-	}
-	if h.ProbeTimeout == 0 {
-		h.ProbeTimeout = 5 * time.Second
-	}
-	// A few probes, in case a fault (or a hiccup) answers the first.
-	var p deploy.Probe
-	for range 3 {
-		if p = h.Probe(ctx, base); p.Status > 0 && p.Status < 500 {
-			break
-		}
-	}
-	if p.Status == http.StatusNotFound || p.Status == http.StatusMethodNotAllowed {
-		return fmt.Errorf("health.path: %s answered %d %s: %q is not %s's health endpoint; set health.path, or health = false",
-			p.URL, p.Status, http.StatusText(p.Status), h.Path, ro.to)
-	}
-	return nil
-}
-
 // start runs the script's Start action, if any.
 func (ro *Rollout) start(ctx context.Context) error {
 	if a := ro.spec.Actions; a != nil && a.Start != nil {
@@ -462,7 +435,7 @@ func gateValue(metric string, rs *deploy.RouteStats, window time.Duration) float
 	switch metric {
 	case "p50", "p90", "p95", "p99":
 		q, _ := strconv.ParseFloat(metric[1:], 64)
-		return ms(routeQuantile(rs, q))
+		return ms(rs.Latency.Quantile(q))
 	case "max":
 		return ms(rs.Latency.Max())
 	case "avg":
@@ -612,9 +585,4 @@ func dslKey(field string) string {
 	})
 	field = strings.ReplaceAll(field, "HealthURL", "health_url")
 	return strings.ToLower(camelWord.ReplaceAllString(field, "${1}_${2}"))
-}
-
-// routeQuantile returns the q-th percentile of a route's latency.
-func routeQuantile(rs *deploy.RouteStats, q float64) time.Duration {
-	return rs.Latency.Quantile(q)
 }

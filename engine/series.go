@@ -205,15 +205,7 @@ type SecondStats struct {
 
 // Failures returns how many of the second's outcomes count against the
 // error rate.
-func (s SecondStats) Failures() int64 {
-	var n int64
-	for k, v := range s.Errors {
-		if k.IsFailure() {
-			n += v
-		}
-	}
-	return n
-}
+func (s SecondStats) Failures() int64 { return outcome.Failures(s.Errors) }
 
 // SecondCount is a count in one second of the run's timeline.
 type SecondCount struct {

@@ -263,6 +263,6 @@ func BenchmarkSeriesAdd(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		s.record(sendResult{kind: outcome.OK}, lat[i%len(lat)], lat[i%len(lat)], 0)
+		s.recordAt(time.Now(), sendResult{kind: outcome.OK}, lat[i%len(lat)], lat[i%len(lat)], 0)
 	}
 }

@@ -60,20 +60,9 @@ func newRequestStats(name string, sc *seriesClock) *requestStats {
 		sc: sc}
 }
 
-// record adds one request's outcome, with its time to first byte and
-// progress notifications when the sender knew them, under one lock. The
-// request's intended start, for the per-second series, is now less its
-// latency: the caller records as soon as the request ended (a response
-// check run in between shifts it by the check's time).
-func (s *requestStats) record(r sendResult, latency, service, wait time.Duration) {
-	var intended time.Time
-	if s.sc != nil {
-		intended = s.sc.clock.Now().Add(-latency)
-	}
-	s.recordAt(intended, r, latency, service, wait)
-}
-
-// recordAt is record for a request whose intended start is known.
+// recordAt adds one request's outcome, due at intended, with its time to
+// first byte and progress notifications when the sender knew them, under
+// one lock.
 func (s *requestStats) recordAt(intended time.Time, r sendResult, latency, service, wait time.Duration) {
 	s.mu.Lock()
 	if s.sc != nil {
@@ -119,10 +108,5 @@ func (s *requestStats) snapshot() RequestResult {
 func (s *requestStats) counts() (completed, failures int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, v := range s.errors {
-		if k.IsFailure() {
-			failures += v
-		}
-	}
-	return s.count, failures
+	return s.count, outcome.Failures(s.errors)
 }

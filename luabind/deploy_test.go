@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,10 +76,10 @@ traffic:wait()
 	for _, e := range res.Events {
 		kinds = append(kinds, e.Source+" "+e.Kind)
 	}
-	want := []string{`rollout "green" start`, `rollout "green" health`, `router "lb" weights`, `rollout "green" gate`,
-		`router "lb" weights`, `rollout "green" rollback`, `rollout "green" cleanup`}
-	if strings.Join(kinds, ", ") != strings.Join(append([]string{`rollout "green" start`, `rollout "green" launch`}, want[1:]...), ", ") {
-		t.Errorf("timeline: %s", strings.Join(kinds, ", "))
+	want := []string{`rollout "green" start`, `rollout "green" launch`, `rollout "green" health`, `router "lb" weights`,
+		`rollout "green" gate`, `router "lb" weights`, `rollout "green" rollback`, `rollout "green" cleanup`}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("timeline:\n %s\nwant:\n %s", strings.Join(kinds, ", "), strings.Join(want, ", "))
 	}
 }
 

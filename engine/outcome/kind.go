@@ -38,6 +38,17 @@ const (
 // does, and is reported beside the failures.
 func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallback }
 
+// Failures sums the counts of the kinds that are failures.
+func Failures(counts map[Kind]int64) int64 {
+	var n int64
+	for k, v := range counts {
+		if k.IsFailure() {
+			n += v
+		}
+	}
+	return n
+}
+
 // HTTPStatus returns the kind for an HTTP status code: OK for 1xx–3xx,
 // "http_4xx" or "http_5xx" otherwise.
 func HTTPStatus(code int) Kind {
