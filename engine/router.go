@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -139,7 +138,6 @@ type Router struct {
 	seconds []RouteSecond // per-second traffic, sampled while the run goes on
 	stop    context.CancelFunc
 	sampled chan struct{}  // closed when the sampler has ended
-	weights map[string]int // in force (a dry run keeps them here only)
 	mark    deploy.Mark    // the start of the current weights' period
 	periods []weightPeriod // closed periods, for the requested split
 }
@@ -167,11 +165,7 @@ func (r *Router) Routes() []string {
 }
 
 // Weights returns the weights in force, every route named.
-func (r *Router) Weights() map[string]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return maps.Clone(r.weights)
-}
+func (r *Router) Weights() map[string]int { return r.dr.CurrentWeights() }
 
 // SetWeights replaces the weights at once; requests under way keep their
 // route. A route w does not name gets 0. The error names every problem
@@ -203,11 +197,10 @@ func (r *Router) SetWeights(w map[string]int, why string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closePeriodLocked() // under the weights still in force
 	if err := r.dr.SetWeights(deploy.Weights(full)); err != nil {
 		return err
 	}
-	r.closePeriodLocked()
-	r.weights = full
 	msg := formatWeights(full, known)
 	if why != "" {
 		msg += " (" + why + ")"
@@ -220,7 +213,7 @@ func (r *Router) SetWeights(w map[string]int, why string) error {
 func (r *Router) closePeriodLocked() {
 	st := r.dr.Since(r.mark)
 	r.mark = r.dr.Mark()
-	p := weightPeriod{weights: r.weights, requests: map[string]int64{}}
+	p := weightPeriod{weights: r.dr.CurrentWeights(), requests: map[string]int64{}}
 	for _, rs := range st.Routes {
 		p.requests[rs.Name] = rs.Requests
 	}
@@ -290,7 +283,7 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 		addr = dr.Addr()
 	}
 	t := newTarget(TargetSpec{Name: spec.Name, URL: "http://" + addr + first.Path, Timeout: timeout}, r.cfg.ClientVersion, r.clock)
-	ro := &Router{spec: spec, target: t, dr: dr, run: r, weights: map[string]int(weights), mark: dr.Mark()}
+	ro := &Router{spec: spec, target: t, dr: dr, run: r, mark: dr.Mark()}
 	if !r.cfg.DryRun {
 		ro.startSampler()
 	}
@@ -399,9 +392,10 @@ func (r *Router) result(start time.Time) RouterResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	names := r.Routes()
+	weights := r.dr.CurrentWeights()
 	if r.run.cfg.DryRun {
 		for _, n := range names {
-			res.Routes = append(res.Routes, RouteResult{Name: n, Weight: r.weights[n]})
+			res.Routes = append(res.Routes, RouteResult{Name: n, Weight: weights[n]})
 		}
 		return res
 	}
@@ -430,7 +424,7 @@ func (r *Router) result(start time.Time) RouterResult {
 		routed += rs.Requests
 	}
 	for _, rs := range st.Routes {
-		rr := RouteResult{Name: rs.Name, Weight: r.weights[rs.Name], Requests: rs.Requests, Errors: rs.Errors, Diverted: rs.Diverted, Latency: rs.Latency}
+		rr := RouteResult{Name: rs.Name, Weight: weights[rs.Name], Requests: rs.Requests, Errors: rs.Errors, Diverted: rs.Diverted, Latency: rs.Latency}
 		if routed > 0 {
 			rr.Requested = 100 * expected[rs.Name] / float64(routed)
 			rr.Achieved = 100 * float64(rs.Requests) / float64(routed)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -169,6 +170,19 @@ func (r *Run) block(ctx context.Context, deadline time.Time, done <-chan struct{
 // advancePlan moves a dry run's timeline to offset to, running the
 // callbacks due on the way, each at its own time.
 func (r *Run) advancePlan(ctx context.Context, to time.Duration) error {
+	if err := r.runPlanned(ctx, to); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.planOffset = max(r.planOffset, to)
+	r.mu.Unlock()
+	return nil
+}
+
+// runPlanned runs a dry run's callbacks due up to offset upTo, in order,
+// moving the plan's timeline to each one's time (not further). A callback
+// running already runs no other.
+func (r *Run) runPlanned(ctx context.Context, upTo time.Duration) error {
 	for {
 		r.mu.Lock()
 		nested := r.inCallback
@@ -177,17 +191,11 @@ func (r *Run) advancePlan(ctx context.Context, to time.Duration) error {
 		if !nested {
 			next = r.nextTimer()
 		}
-		r.mu.Lock()
-		if next == nil || next.at > to {
-			if to > r.planOffset {
-				r.planOffset = to
-			}
-			r.mu.Unlock()
+		if next == nil || next.at > upTo {
 			return nil
 		}
-		if next.at > r.planOffset {
-			r.planOffset = next.at
-		}
+		r.mu.Lock()
+		r.planOffset = max(r.planOffset, next.at)
 		r.mu.Unlock()
 		if err := r.fire(ctx, next); err != nil {
 			return err
@@ -225,17 +233,8 @@ func (r *Run) Drain(ctx context.Context) error {
 	if r.cfg.DryRun {
 		// Every callback runs, however late: a dry run checks what each
 		// one declares.
-		for {
-			next := r.nextTimer()
-			if next == nil {
-				break
-			}
-			r.mu.Lock()
-			r.planOffset = max(r.planOffset, next.at)
-			r.mu.Unlock()
-			if err := r.fire(ctx, next); err != nil {
-				return err
-			}
+		if err := r.runPlanned(ctx, math.MaxInt64); err != nil {
+			return err
 		}
 	} else {
 		actx, cancel := r.abortable(ctx)
