@@ -155,6 +155,9 @@ func TestStopEndsArrivalsAndCountsUnsent(t *testing.T) {
 		if r.Completed() != 3 || r.Unsent != 23 {
 			t.Errorf("completed %d, unsent %d; want 3 (the one in flight finishes), 23", r.Completed(), r.Unsent)
 		}
+		if r.Elapsed != 2550*time.Millisecond {
+			t.Errorf("window %s, want 2.55s: the time the load ran before it was stopped", r.Elapsed)
+		}
 	})
 }
 

@@ -3,6 +3,9 @@ package luabind
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/reslua/reslua/engine"
 )
 
 // The shipped scenarios/ramp.lua ramps from rate 0: every arrival of its
@@ -25,6 +28,21 @@ func TestShippedRampIsDueWithinTheLoad(t *testing.T) {
 	for n := int64(0); n < sch.Total(); n++ {
 		if off, ok := sch.Offset(n); !ok || off < 0 || off >= sch.Length() {
 			t.Fatalf("arrival %d due at %s, %v; want within [0, %s)", n, off, ok, sch.Length())
+		}
+	}
+}
+
+// graceful_stop reaches the load's spec: absent is the engine's default,
+// "0s" is no grace at all (not the default), and a closed load takes it too.
+func TestGracefulStopKey(t *testing.T) {
+	plan := mustCheck(t, preamble+`load { name = "a", target = t, rate = 10, duration = "1s", mix = { { 1, mcp.ping() } } }
+load { name = "b", target = t, rate = 10, duration = "1s", graceful_stop = "0s", mix = { { 1, mcp.ping() } } }
+load { name = "c", target = t, vus = 2, duration = "1s", graceful_stop = "2m", mix = { { 1, mcp.ping() } } }
+`, Options{})
+	want := []time.Duration{engine.DefaultGracefulStop, 0, 2 * time.Minute}
+	for i, pl := range plan.Loads {
+		if got := pl.Spec.Grace(); got != want[i] {
+			t.Errorf("load %s: graceful stop %s, want %s", pl.Spec.Name, got, want[i])
 		}
 	}
 }
