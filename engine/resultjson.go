@@ -514,6 +514,7 @@ type filePlanLoad struct {
 	Workers          int               `json:"workers,omitempty"`
 	Queue            int               `json:"queue,omitempty"`
 	AbortIfBehindMS  float64           `json:"abort_if_behind_ms,omitempty"`
+	GracefulStopMS   float64           `json:"graceful_stop_ms"`
 	Sessions         int               `json:"sessions,omitempty"`
 	ShareConnections bool              `json:"share_connections,omitempty"`
 	KeepSessions     bool              `json:"keep_sessions,omitempty"`
@@ -947,7 +948,7 @@ func planFile(p Plan) filePlan {
 		s := pl.Spec
 		fl := filePlanLoad{Name: s.Name, Target: pl.Target, StartMS: toMS(pl.Start), Plan: s.Describe(),
 			Model: pick(s.Closed, "closed", "open"), Tags: s.Tags, Rate: s.Rate, VUs: s.VUs, ThinkTimeMS: toMS(s.ThinkTime),
-			DurationMS: toMS(s.Length()), AbortIfBehindMS: toMS(s.AbortIfBehind), ShareConnections: s.SharedConns,
+			DurationMS: toMS(s.Length()), AbortIfBehindMS: toMS(s.AbortIfBehind), GracefulStopMS: toMS(s.Grace()), ShareConnections: s.SharedConns,
 			KeepSessions: s.KeepSessions, FreshSessions: s.FreshSessions, Mix: make([]filePlanEntry, 0, len(s.Mix))}
 		if !s.Closed {
 			fl.Workers, fl.Queue = s.Workers, s.Queue
