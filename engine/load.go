@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -95,8 +96,9 @@ func (l *Load) Name() string { return l.spec.Name }
 // Closed reports whether the load is closed-model (virtual users).
 func (l *Load) Closed() bool { return l.spec.Closed }
 
-// Stop ends the load's arrivals; requests in flight finish. Safe to call
-// more than once and from any goroutine.
+// Stop ends the load now: arrivals not yet sent are counted as unsent,
+// and requests in flight get the load's graceful stop (LoadSpec.GracefulStop)
+// before they are cut. Safe to call more than once and from any goroutine.
 func (l *Load) Stop() { l.stopOnce.Do(func() { close(l.stop) }) }
 
 // Wait blocks until the load has ended or ctx is done.
@@ -209,8 +211,18 @@ func (l *Load) openSenders(ctx context.Context) []sender {
 	return senders
 }
 
-// runOpen schedules arrivals and sends them from a pool of workers.
+// errGraceOver is the cause with which a load cuts the requests still in
+// flight when its graceful stop runs out.
+var errGraceOver = errors.New("the load's graceful stop ran out")
+
+// runOpen schedules arrivals and sends them from a pool of workers until
+// the load's planned end (or a stop); then arrivals still queued are
+// counted as unsent and requests in flight get the graceful stop.
 func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
+	reqCtx, cut := context.WithCancelCause(ctx) // what requests are sent under
+	defer cut(nil)
+	endCtx, ended := context.WithCancel(stopCtx) // done at the load's end
+	defer ended()
 	queue := make(chan arrival, l.spec.Queue)
 	var wg sync.WaitGroup
 	for range l.spec.Workers {
@@ -218,7 +230,7 @@ func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.work(ctx, stopCtx, queue, senders, w)
+			l.work(reqCtx, endCtx, queue, senders, w)
 		}()
 	}
 	l.mu.Lock()
@@ -228,8 +240,39 @@ func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
 		go l.watchRate(stopCtx)
 	}
 	l.schedule(stopCtx, queue)
-	l.end = l.clock.Now()
+	l.waitEnd(stopCtx)
+	ended()
 	close(queue)
+	l.drain(&wg, cut)
+}
+
+// waitEnd waits for the load's planned end, which its last arrival may
+// precede by up to an arrival interval, or for a stop; it then records the
+// load's end: the window over which its rates are reported.
+func (l *Load) waitEnd(stopCtx context.Context) {
+	l.mu.Lock()
+	end := l.begin.Add(l.sched.Length()) // SetRate keeps the length
+	l.mu.Unlock()
+	if l.clock.SleepUntil(stopCtx, end) != nil {
+		if now := l.clock.Now(); now.Before(end) {
+			end = now // stopped early: the time it ran
+		}
+	}
+	l.end = end
+}
+
+// drain waits for the load's requests in flight (wg) for its graceful
+// stop from its end, then cuts those still running and waits for them.
+func (l *Load) drain(wg *sync.WaitGroup, cut context.CancelCauseFunc) {
+	idle, stopped := context.WithCancel(context.Background())
+	defer stopped()
+	go func() {
+		wg.Wait()
+		stopped()
+	}()
+	if l.clock.SleepUntil(idle, l.end.Add(l.spec.Grace())) == nil {
+		cut(errGraceOver)
+	}
 	wg.Wait()
 }
 
@@ -276,12 +319,13 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 	}
 }
 
-// work sends queued arrivals until the queue is closed. After a stop,
-// arrivals still queued are counted as unsent rather than sent.
-func (l *Load) work(ctx, stopCtx context.Context, queue <-chan arrival, senders []sender, w *worker) {
+// work sends queued arrivals under ctx until the queue is closed. After
+// the load's end (endCtx), arrivals still queued are counted as unsent
+// rather than sent.
+func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders []sender, w *worker) {
 	defer w.close()
 	for a := range queue {
-		if stopCtx.Err() != nil {
+		if endCtx.Err() != nil {
 			l.unsent.Add(1)
 			continue
 		}
@@ -387,16 +431,27 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	sent := l.clock.Now()
 	res := s.send(ctx, e.Check) // the sender applies the target's timeout
 	done := l.clock.Now()
+	if res.kind != outcome.OK && interrupted(ctx) {
+		res.kind = outcome.Interrupted // whatever the cut looked like to the sender
+	}
 	if br != nil {
 		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
 	}
 	if e.Check && res.kind == outcome.OK {
-		if err := l.check(ctx, w, i, res.reply, timeout); err != nil {
+		if err := l.check(ctx, w, i, res.reply, timeout); err != nil && interrupted(ctx) {
+			res.kind = outcome.Interrupted
+		} else if err != nil {
 			l.hookFailed(err)
 			res.kind = outcome.CheckFailed
 		}
 	}
 	l.stats[i].recordAt(a.intended, res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
+}
+
+// interrupted reports whether ctx, under which a load's requests are sent,
+// was cut at the end of the load's graceful stop. Called on failures only.
+func interrupted(ctx context.Context) bool {
+	return ctx.Err() != nil && context.Cause(ctx) == errGraceOver
 }
 
 // breakerOutcome is what a request's outcome tells a client-side breaker:
@@ -407,7 +462,7 @@ func breakerOutcome(k outcome.Kind) breaker.Outcome {
 		return breaker.OutcomeSuccess
 	case outcome.Timeout:
 		return breaker.OutcomeTimeout
-	case outcome.Canceled:
+	case outcome.Canceled, outcome.Interrupted:
 		return breaker.OutcomeIgnored
 	}
 	return breaker.OutcomeFailure
@@ -441,8 +496,11 @@ func (l *Load) check(ctx context.Context, w *worker, i int, r Reply, timeout tim
 
 // runClosed runs the virtual users the schedule calls for, each over its
 // own lifetime; each sends its next request ThinkTime after its last one
-// ended.
+// ended. At the load's planned end (or a stop) requests in flight get the
+// graceful stop.
 func (l *Load) runClosed(ctx, stopCtx context.Context, senders []sender) {
+	reqCtx, cut := context.WithCancelCause(ctx)
+	defer cut(nil)
 	l.mu.Lock()
 	l.begin = l.clock.Now()
 	lives := lifetimes(l.sched.steps())
@@ -458,11 +516,11 @@ func (l *Load) runClosed(ctx, stopCtx context.Context, senders []sender) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.user(ctx, stopCtx, l.begin.Add(life.stop), &iter, senders)
+			l.user(reqCtx, stopCtx, l.begin.Add(life.stop), &iter, senders)
 		}()
 	}
-	wg.Wait()
-	l.end = l.clock.Now()
+	l.waitEnd(stopCtx)
+	l.drain(&wg, cut)
 }
 
 // lifetime is when one virtual user runs: from start until stop.
@@ -556,6 +614,7 @@ func (l *Load) result() LoadResult {
 		Rate:      l.spec.Rate,
 		VUs:       l.spec.VUs,
 		Duration:  l.spec.Length(),
+		Grace:     l.spec.Grace(),
 		Scheduled: l.scheduled.Load(),
 		Dropped:   l.dropped.Load(),
 		Unsent:    l.unsent.Load(),

@@ -61,8 +61,8 @@ func TestExactArrivalsAtConstantRate(t *testing.T) {
 			t.Fatalf("scheduled %d, completed %d, dropped %d, unsent %d; want 10000, 10000, 0, 0",
 				r.Scheduled, r.Completed(), r.Dropped, r.Unsent)
 		}
-		if r.Elapsed != 10*time.Second-time.Millisecond {
-			t.Errorf("arrival window %s, want 9.999s (last arrival at 9.999s)", r.Elapsed)
+		if r.Elapsed != 10*time.Second {
+			t.Errorf("window %s, want the planned 10s (not the last arrival's 9.999s)", r.Elapsed)
 		}
 		q := r.Requests[0]
 		if got := q.Latency.ValueAtQuantile(100); got != 1000 {
@@ -154,6 +154,9 @@ func TestStopEndsArrivalsAndCountsUnsent(t *testing.T) {
 		}
 		if r.Completed() != 3 || r.Unsent != 23 {
 			t.Errorf("completed %d, unsent %d; want 3 (the one in flight finishes), 23", r.Completed(), r.Unsent)
+		}
+		if r.Elapsed != 2550*time.Millisecond {
+			t.Errorf("window %s, want 2.55s: the time the load ran before it was stopped", r.Elapsed)
 		}
 	})
 }
@@ -258,6 +261,43 @@ func TestOpenModelRamp(t *testing.T) {
 		// The ramp's integral over the first 5 s is 5·t² = 125.
 		if got := firstHalf.Load(); got != 125 {
 			t.Errorf("%d arrivals in the first 5 s, want 125", got)
+		}
+		// The target answers at once on a fake clock: no latency at all
+		// (the first arrival of a ramp from 0 once got 3600.8s).
+		if got := r.Requests[0].Latency.Max(); got > 1 {
+			t.Errorf("latency max %dµs, want ≤ 1µs (the histogram's floor)", got)
+		}
+	})
+}
+
+// TestShippedRampShape runs the load of scenarios/ramp.lua at RATE=100:
+// 0→100/s over 10 s, hold 20 s; at 15 s set_rate(200), at 20 s
+// ramp_to(50, "5s"). Every latency is the 1 ms service time.
+func TestShippedRampShape(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := testLoad(0, 0, 10, 100, 3)
+		l.spec.Stages = []Stage{{100, 10 * time.Second}, {100, 20 * time.Second}}
+		l.sched = l.spec.Schedule()
+		go func() {
+			time.Sleep(15 * time.Second)
+			if err := l.SetRate(200, 0); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(5 * time.Second)
+			if err := l.SetRate(50, 5*time.Second); err != nil {
+				t.Error(err)
+			}
+		}()
+		ms := sleepSender(func(int64) time.Duration { return time.Millisecond })
+		r := runLoad(l, ms, ms, ms)
+		// 500 + 500 + 1000 + 625 + 250 arrivals.
+		if r.Scheduled != 2875 || r.Completed() != 2875 {
+			t.Errorf("scheduled %d, completed %d; want 2875", r.Scheduled, r.Completed())
+		}
+		for _, q := range r.Requests {
+			if got := q.Latency.Max(); got != 1000 {
+				t.Errorf("%s: latency max %dµs, want the 1ms service time", q.Name, got)
+			}
 		}
 	})
 }

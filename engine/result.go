@@ -102,14 +102,21 @@ type LoadResult struct {
 	Rate     float64
 	VUs      int
 	Duration time.Duration
+	// Grace is the load's graceful stop (LoadSpec.GracefulStop): how long
+	// requests in flight at its end could still run before they were cut
+	// (outcome.Interrupted).
+	Grace time.Duration
 	// Start is when the load's arrivals began, from the run's start; its
 	// arrivals ran from Start to Start+Elapsed on the run's timeline.
 	Start time.Duration
-	// Elapsed is how long arrivals were actually scheduled (shorter than
-	// Duration if the load was stopped).
+	// Elapsed is the load's window, over which its rates are reported:
+	// its planned Duration, or the time it ran when it was stopped early
+	// (abort, interrupt, Stop). Requests in flight at its end finish
+	// within Grace after it and count in the load's figures.
 	Elapsed time.Duration
 	// Scheduled arrivals came due; Dropped found the queue full; Unsent
-	// were still queued when the load was stopped.
+	// were still queued, waiting for a worker, at the load's end and were
+	// not sent.
 	Scheduled, Dropped, Unsent int64
 	// DroppedSeconds counts the dropped arrivals per second of the run's
 	// timeline (by intended start), for the seconds that had any.
@@ -130,6 +137,16 @@ func (l LoadResult) Completed() int64 {
 	var n int64
 	for _, r := range l.Requests {
 		n += r.Count
+	}
+	return n
+}
+
+// Interrupted returns the number of requests cut at the end of the load's
+// graceful stop.
+func (l LoadResult) Interrupted() int64 {
+	var n int64
+	for _, r := range l.Requests {
+		n += r.Errors[outcome.Interrupted]
 	}
 	return n
 }

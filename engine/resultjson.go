@@ -209,12 +209,14 @@ type fileLoad struct {
 	Rate           float64           `json:"rate,omitempty"`
 	VUs            int               `json:"vus,omitempty"`
 	DurationMS     float64           `json:"duration_ms"`
+	GracefulStopMS float64           `json:"graceful_stop_ms"`
 	StartMS        float64           `json:"start_ms"`
 	ElapsedMS      float64           `json:"elapsed_ms"`
 	Scheduled      int64             `json:"scheduled"`
 	Completed      int64             `json:"completed"`
 	Dropped        int64             `json:"dropped"`
 	Unsent         int64             `json:"unsent"`
+	Interrupted    int64             `json:"interrupted"`
 	DroppedSeconds []fileSecondCount `json:"dropped_seconds"`
 	QueueMax       int64             `json:"queue_max"`
 	LagMS          *filePercentiles  `json:"lag_ms,omitempty"`
@@ -512,6 +514,7 @@ type filePlanLoad struct {
 	Workers          int               `json:"workers,omitempty"`
 	Queue            int               `json:"queue,omitempty"`
 	AbortIfBehindMS  float64           `json:"abort_if_behind_ms,omitempty"`
+	GracefulStopMS   float64           `json:"graceful_stop_ms"`
 	Sessions         int               `json:"sessions,omitempty"`
 	ShareConnections bool              `json:"share_connections,omitempty"`
 	KeepSessions     bool              `json:"keep_sessions,omitempty"`
@@ -707,8 +710,8 @@ func breakerFile(b BreakerResult) fileBreaker {
 
 func loadFile(l LoadResult) (fileLoad, error) {
 	fl := fileLoad{Name: l.Name, Target: l.Target, Model: pick(l.Closed, "closed", "open"), Plan: l.Plan, Tags: l.Tags,
-		Rate: l.Rate, VUs: l.VUs, DurationMS: toMS(l.Duration), StartMS: toMS(l.Start), ElapsedMS: toMS(l.Elapsed),
-		Scheduled: l.Scheduled, Completed: l.Completed(), Dropped: l.Dropped, Unsent: l.Unsent,
+		Rate: l.Rate, VUs: l.VUs, DurationMS: toMS(l.Duration), GracefulStopMS: toMS(l.Grace), StartMS: toMS(l.Start), ElapsedMS: toMS(l.Elapsed),
+		Scheduled: l.Scheduled, Completed: l.Completed(), Dropped: l.Dropped, Unsent: l.Unsent, Interrupted: l.Interrupted(),
 		DroppedSeconds: make([]fileSecondCount, 0, len(l.DroppedSeconds)), QueueMax: l.QueueMax,
 		LagMS: percentiles(l.Lag), Requests: make([]fileRequest, 0, len(l.Requests))}
 	var err error
@@ -945,7 +948,7 @@ func planFile(p Plan) filePlan {
 		s := pl.Spec
 		fl := filePlanLoad{Name: s.Name, Target: pl.Target, StartMS: toMS(pl.Start), Plan: s.Describe(),
 			Model: pick(s.Closed, "closed", "open"), Tags: s.Tags, Rate: s.Rate, VUs: s.VUs, ThinkTimeMS: toMS(s.ThinkTime),
-			DurationMS: toMS(s.Length()), AbortIfBehindMS: toMS(s.AbortIfBehind), ShareConnections: s.SharedConns,
+			DurationMS: toMS(s.Length()), AbortIfBehindMS: toMS(s.AbortIfBehind), GracefulStopMS: toMS(s.Grace()), ShareConnections: s.SharedConns,
 			KeepSessions: s.KeepSessions, FreshSessions: s.FreshSessions, Mix: make([]filePlanEntry, 0, len(s.Mix))}
 		if !s.Closed {
 			fl.Workers, fl.Queue = s.Workers, s.Queue
@@ -1154,7 +1157,7 @@ func routeLatencyOf(s string) (deploy.Latency, error) {
 
 func (fl fileLoad) load() (LoadResult, error) {
 	l := LoadResult{Name: fl.Name, Target: fl.Target, Closed: fl.Model == "closed", Plan: fl.Plan, Tags: fl.Tags,
-		Rate: fl.Rate, VUs: fl.VUs, Duration: fromMS(fl.DurationMS), Start: fromMS(fl.StartMS), Elapsed: fromMS(fl.ElapsedMS),
+		Rate: fl.Rate, VUs: fl.VUs, Duration: fromMS(fl.DurationMS), Grace: fromMS(fl.GracefulStopMS), Start: fromMS(fl.StartMS), Elapsed: fromMS(fl.ElapsedMS),
 		Scheduled: fl.Scheduled, Dropped: fl.Dropped, Unsent: fl.Unsent, QueueMax: fl.QueueMax}
 	var err error
 	if l.Lag, err = decodeHDR(fl.Lag); err != nil {

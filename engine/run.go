@@ -353,7 +353,8 @@ func (r *Run) Sleep(ctx context.Context, d time.Duration) error {
 	return r.abortErr(r.block(ctx, r.clock.Now().Add(d), nil))
 }
 
-// WaitLoad blocks until l has finished (all its arrivals sent and answered)
+// WaitLoad blocks until l has finished (its planned end, or a stop, and then
+// its requests in flight answered or cut at the end of its graceful stop)
 // or ctx is done. In a dry run it advances the plan's timeline to l's end.
 func (r *Run) WaitLoad(ctx context.Context, l *Load) error {
 	if r.cfg.DryRun {
@@ -395,8 +396,9 @@ func prefix(where string, err error) error {
 	return fmt.Errorf("%s: %w", where, err)
 }
 
-// Interrupt stops every load's arrivals (and any load started later), lets
-// requests in flight finish, and marks the result as interrupted.
+// Interrupt stops every load's arrivals (and any load started later), gives
+// requests in flight their load's graceful stop, and marks the result as
+// interrupted.
 func (r *Run) Interrupt() {
 	r.mu.Lock()
 	r.interrupted = true

@@ -124,13 +124,22 @@ func (s Schedule) Offset(n int64) (time.Duration, bool) {
 	a := g.from
 	k := (g.to - g.from) / (2 * g.dur.Seconds())
 	var t float64
-	if disc := a*a + 4*k*m; k == 0 {
+	switch disc := a*a + 4*k*m; {
+	case m <= 0:
+		// Due at the segment's start. Solved, a segment that starts at
+		// rate 0 would give 0/0 here (a ramp from 0, or one after a stretch
+		// at 0).
+		t = 0
+	case k == 0:
 		t = m / a
-	} else {
+	default:
 		t = 2 * m / (a + math.Sqrt(math.Max(disc, 0)))
 	}
+	if !(t >= 0) { // NaN or below 0 from rounding: never before the segment
+		t = 0
+	}
 	off := g.start + time.Duration(t*float64(time.Second))
-	if off >= g.end() { // rounding at the segment's end
+	if off >= g.end() || off < g.start { // rounding at the segment's end, or overflow
 		off = g.end() - 1
 	}
 	return off, true

@@ -57,32 +57,53 @@ func TestScheduleOffsets(t *testing.T) {
 		{"ramp 20", ramp, 20, 2 * time.Second},
 		{"ramp 499", ramp, 499, time.Duration(math.Sqrt(499.0/5) * 1e9)},
 		{"after a zero stage", Ramping(0, []Stage{{0, 5 * s}, {10, 0}, {10, 5 * s}}), 1, 5*s + 100*time.Millisecond},
+		// A segment that starts at rate 0 has its first arrival at its
+		// start (the integral is 0 there), not at 0/0.
+		{"ramp from 0 after 0", Ramping(0, []Stage{{0, 5 * s}, {100, 10 * s}}), 0, 5 * s},
+		{"ramp from 0 after 0, 5", Ramping(0, []Stage{{0, 5 * s}, {100, 10 * s}}), 5, 6 * s},
+		{"ramp from 0 after a ramp down", Ramping(10, []Stage{{0, 2 * s}, {10, 2 * s}}), 10, 2 * s},
+		{"ramp from 0 by ramp_to", Constant(10, 10*s).Retarget(2*s, 0, 0).Retarget(4*s, 100, 2*s), 20, 4 * s},
+		{"ramp from 0 by ramp_to, 21", Constant(10, 10*s).Retarget(2*s, 0, 0).Retarget(4*s, 100, 2*s), 21,
+			4*s + time.Duration(math.Sqrt(1.0/25)*1e9)},
 	} {
 		got, ok := tc.sch.Offset(tc.n)
-		if !ok || absDur(got-tc.want) > time.Microsecond {
+		// A difference, not its absolute value: |MinInt64| overflows.
+		if d := got - tc.want; !ok || d < -time.Microsecond || d > time.Microsecond {
 			t.Errorf("%s: Offset(%d) = %s, %v; want %s", tc.name, tc.n, got, ok, tc.want)
 		}
 	}
-	// Offsets never go backwards.
-	sch := Ramping(10, []Stage{{500, 3 * s}, {50, 2 * s}, {50, time.Second}})
-	var last time.Duration
-	for n := int64(0); ; n++ {
-		off, ok := sch.Offset(n)
-		if !ok {
-			break
-		}
-		if off < last || off >= sch.Length() {
-			t.Fatalf("Offset(%d) = %s after %s (length %s)", n, off, last, sch.Length())
-		}
-		last = off
-	}
 }
 
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
+// TestScheduleOffsetsInRange: every offset of every schedule lies within
+// the schedule and never goes backwards, whatever rates it starts from.
+func TestScheduleOffsetsInRange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sch  Schedule
+	}{
+		{"up, down, hold", Ramping(10, []Stage{{500, 3 * s}, {50, 2 * s}, {50, time.Second}})},
+		{"ramp from 0", Ramping(0, []Stage{{100, 10 * s}})},
+		{"scenarios/ramp.lua at RATE=100", Ramping(0, []Stage{{100, 10 * s}, {100, 20 * s}}).
+			Retarget(15*s, 200, 0).Retarget(20*s, 50, 5*s)},
+		{"0, up, 0, up", Ramping(0, []Stage{{0, s}, {20, s}, {0, s}, {0, s}, {20, s}})},
+		{"tiny rate from 0", Ramping(0, []Stage{{0.001, 1000 * s}})},
+		{"stepped to 0 and back", Constant(10, 10*s).Retarget(3*s, 0, 0).Retarget(5*s, 10, 0)},
+	} {
+		var last time.Duration
+		for n := int64(0); ; n++ {
+			off, ok := tc.sch.Offset(n)
+			if !ok {
+				if n != tc.sch.Total() {
+					t.Errorf("%s: %d offsets, Total() = %d", tc.name, n, tc.sch.Total())
+				}
+				break
+			}
+			if off < last || off < 0 || off >= tc.sch.Length() {
+				t.Fatalf("%s: Offset(%d) = %s after %s (length %s)", tc.name, n, off, last, tc.sch.Length())
+			}
+			last = off
+		}
 	}
-	return d
 }
 
 func TestScheduleRetarget(t *testing.T) {

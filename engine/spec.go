@@ -29,7 +29,14 @@ const (
 	DefaultQueue           = 10000
 	DefaultSessions        = 4
 	DefaultProtocolVersion = mcp.VersionAuto
+	// DefaultGracefulStop is how long requests in flight at a load's end
+	// may still run, as k6's gracefulStop: 30 s.
+	DefaultGracefulStop = 30 * time.Second
 )
+
+// MaxGracefulStop bounds LoadSpec.GracefulStop: the longest latency the
+// histograms hold.
+const MaxGracefulStop = time.Hour
 
 // SupportedProtocolVersions are the values TargetSpec.ProtocolVersion
 // takes: "auto" (detect the era once per target) or an MCP revision, which
@@ -210,6 +217,13 @@ type LoadSpec struct {
 	// cannot keep up makes every figure of the run suspect). Zero means
 	// never.
 	AbortIfBehind time.Duration
+	// GracefulStop is how long requests in flight at the load's end (its
+	// planned end, or a stop: abort, interrupt, Stop) may still run, as
+	// k6's gracefulStop; those still running then are cut and counted as
+	// outcome.Interrupted. Arrivals not yet sent at the end are not sent
+	// but counted (LoadResult.Unsent), so the load ends on time. Nil means
+	// DefaultGracefulStop; zero cuts them at once. At most MaxGracefulStop.
+	GracefulStop *time.Duration
 
 	// Sessions is the number of MCP sessions shared by the load's requests.
 	// Zero means DefaultSessions.
@@ -242,6 +256,14 @@ func (s LoadSpec) Schedule() Schedule {
 		return Ramping(start, s.Stages)
 	}
 	return Constant(start, s.Duration)
+}
+
+// Grace returns GracefulStop, or DefaultGracefulStop when it is nil.
+func (s LoadSpec) Grace() time.Duration {
+	if s.GracefulStop == nil {
+		return DefaultGracefulStop
+	}
+	return *s.GracefulStop
 }
 
 // Length returns how long the load lasts.
@@ -377,6 +399,11 @@ func (s LoadSpec) Validate() error {
 	}
 	if s.ThinkTime < 0 {
 		bad("think_time: must not be negative, got %s", s.ThinkTime)
+	}
+	if g := s.GracefulStop; g != nil && *g < 0 {
+		bad("graceful_stop: expected a duration >= 0 (how long requests in flight at the load's end may still run), got %s", *g)
+	} else if g != nil && *g > MaxGracefulStop {
+		bad("graceful_stop: at most %s (the longest latency measured), got %s", MaxGracefulStop, *g)
 	}
 	switch {
 	case staged && s.Duration != 0:

@@ -164,11 +164,15 @@ func writeLoad(w io.Writer, l LoadResult) {
 	}
 	if l.Closed {
 		fmt.Fprintf(w, "  iterations: %d started; start lag p99 %s\n", l.Scheduled, formatMicros(l.Lag.ValueAtQuantile(99)))
-		return
+	} else {
+		fmt.Fprintf(w, "  arrivals: %d scheduled, %d dropped (queue full), %d unsent (still queued at the load's end); queue max depth %d, wait p99 %s; scheduler lag p99 %s\n",
+			l.Scheduled, l.Dropped, l.Unsent, l.QueueMax,
+			formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
 	}
-	fmt.Fprintf(w, "  arrivals: %d scheduled, %d dropped (queue full), %d unsent (stopped); queue max depth %d, wait p99 %s; scheduler lag p99 %s\n",
-		l.Scheduled, l.Dropped, l.Unsent, l.QueueMax,
-		formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
+	if n := l.Interrupted(); n > 0 {
+		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut; not counted as errors\n",
+			n, plural(int(n)), l.Grace)
+	}
 }
 
 func plural(n int) string {

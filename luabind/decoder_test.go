@@ -19,7 +19,7 @@ func TestDecoderMessages(t *testing.T) {
 			[]string{`scenario.lua:2: load: unknown key "duraton" (did you mean "duration"?)`}},
 		{"unknown key without suggestion",
 			`load { target = t, rate = 1, duration = "1s", colour = "red", ` + mix + ` }`,
-			[]string{`scenario.lua:2: load: unknown key "colour"; known keys: abort_if_behind, duration, fresh_sessions, keep_sessions, mix, name, queue, rate, sessions, share_connections, stages, tags, target, think_time, vus, workers`}},
+			[]string{`scenario.lua:2: load: unknown key "colour"; known keys: abort_if_behind, duration, fresh_sessions, graceful_stop, keep_sessions, mix, name, queue, rate, sessions, share_connections, stages, tags, target, think_time, vus, workers`}},
 		{"wrong type",
 			`load { target = t, rate = "fast", duration = "1s", ` + mix + ` }`,
 			[]string{`scenario.lua:2: load: rate: expected a number, got string "fast"`}},

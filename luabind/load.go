@@ -25,6 +25,7 @@ func (t *traffic) String() string { return "load " + strconv.Quote(t.name) }
 //
 //	load { name = "blue", target = t, rate = 300, duration = "30s",
 //	       workers = 100, queue = 10000, sessions = 10, abort_if_behind = "10s",
+//	       graceful_stop = "30s",
 //	       mix = { { 60, mcp.tools_list() }, { 10, http.get("/health"), name = "health" } } }
 //
 // and its variants: a ramp of the rate (rate = start, stages = { { target =
@@ -67,6 +68,13 @@ func (b *binder) load(L *lua.LState) int {
 	spec.Duration = f.duration("duration", !staged)
 	spec.Stages = stages(f)
 	spec.AbortIfBehind = f.duration("abort_if_behind", optional)
+	if v := f.get("graceful_stop", optional); v != lua.LNil { // absent: the engine's default
+		if g, err := parseDuration(v); err != nil {
+			f.fail("graceful_stop", "%v", err)
+		} else {
+			spec.GracefulStop = &g // "0s" cuts requests in flight at once
+		}
+	}
 	spec.Workers = f.integer("workers", optional)
 	spec.Queue = f.integer("queue", optional)
 	spec.Sessions = f.integer("sessions", optional)

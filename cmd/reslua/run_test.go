@@ -63,7 +63,7 @@ sla { { "error_rate", "< 1%" } }
 	if code != exitInterrupted {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr)
 	}
-	for _, want := range []string{"run INTERRUPTED", `load "long"`, "scheduled", "unsent (stopped)"} {
+	for _, want := range []string{"run INTERRUPTED", `load "long"`, "scheduled", "unsent (still queued at the load's end)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
 		}

@@ -25,6 +25,7 @@ const (
 	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
 	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
+	Interrupted    Kind = "interrupted"     // still in flight when its load's graceful stop ran out; cut by reslua
 	CheckFailed    Kind = "check_failed"    // the scenario's response check rejected the reply
 	ScriptError    Kind = "script_error"    // the scenario's request builder failed; nothing was sent
 	Rejected       Kind = "rejected"        // the target's circuit breaker refused the call; nothing was sent
@@ -32,11 +33,12 @@ const (
 	Other          Kind = "other"           // any transport error not named above
 )
 
-// IsFailure reports whether k counts against the error rate. Canceled
-// requests were stopped by reslua itself and are reported, not blamed; a
+// IsFailure reports whether k counts against the error rate. Canceled and
+// Interrupted requests were stopped by reslua itself and are reported, not
+// blamed (their latency, which ran until the cut, is still recorded); a
 // fallback is the answer the client chose to give, as a resilient client
 // does, and is reported beside the failures.
-func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallback }
+func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Interrupted && k != Fallback }
 
 // Failures sums the counts of the kinds that are failures.
 func Failures(counts map[Kind]int64) int64 {

@@ -262,6 +262,7 @@ function deploy.canary(spec) end
 ---@field workers? integer open model: requests in flight at most (default 100)
 ---@field queue? integer open model: arrivals waiting for a worker (default 10000)
 ---@field abort_if_behind? string abort the run when under 95 % of plan this long
+---@field graceful_stop? string how long requests in flight at the load's end may still run before they are cut, counted as interrupted (default "30s", at most "1h"; "0s" cuts them at once)
 ---@field sessions? integer MCP sessions shared by the requests (default 4)
 ---@field share_connections? boolean sessions share connections
 ---@field keep_sessions? boolean no DELETE at the end
