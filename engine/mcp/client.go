@@ -128,6 +128,10 @@ type Client struct {
 	probes    atomic.Int64        // server/discover probes sent
 
 	cancels chan struct{} // a token per notifications/cancelled in flight
+
+	// Connection counts of httpc.Clients closed so far (the shared ones
+	// replaced by CloseIdleConnections, sessions' own); see ConnStats.
+	retiredDials, retiredReconnects, retiredReplays atomic.Int64
 }
 
 // setup fills the derived fields on first use.
@@ -240,10 +244,37 @@ func (c *Client) CloseIdleConnections() {
 	c.setup()
 	switch {
 	case c.native:
-		c.hc.Swap(c.newHTTPC(0)).Close()
+		old := c.hc.Swap(c.newHTTPC(0))
+		old.Close()
+		c.retire(old.Stats())
 	case c.HTTP == nil && c.base != nil:
 		c.base.CloseIdleConnections()
 	}
+}
+
+// ConnStats counts the connections the Client's calls went over on httpc
+// (http:// URLs without Client.HTTP): those of its shared connections and
+// those of sessions with connections of their own, counted when the
+// session closes. Reconnects are kept-alive connections the server had
+// closed, found before writing on them and replaced (see httpc.Stats).
+// On net/http it stays zero.
+func (c *Client) ConnStats() httpc.Stats {
+	c.setup()
+	st := httpc.Stats{Dials: c.retiredDials.Load(), Reconnects: c.retiredReconnects.Load(), Replays: c.retiredReplays.Load()}
+	if hc := c.hc.Load(); hc != nil {
+		cur := hc.Stats()
+		st.Dials += cur.Dials
+		st.Reconnects += cur.Reconnects
+		st.Replays += cur.Replays
+	}
+	return st
+}
+
+// retire adds the counts of an httpc.Client closed for good to ConnStats.
+func (c *Client) retire(st httpc.Stats) {
+	c.retiredDials.Add(st.Dials)
+	c.retiredReconnects.Add(st.Reconnects)
+	c.retiredReplays.Add(st.Replays)
 }
 
 // prepare builds st's request template when the Client sends over httpc:
