@@ -492,7 +492,7 @@ func (c *Client) post(ctx context.Context, v via, st *sessionState, id int64, r 
 	ex := exchange{sessionID: resp.Header.Get(sessionHeader), sent: true}
 	ex.Status = resp.StatusCode
 	ex.FirstByte = c.now().Sub(start)
-	readReply(c, ctx, &ex, st, id, r, call, resp.Body, resp.Header.Get("Content-Type"), start)
+	readReply(c, ctx, v, &ex, st, id, r, call, resp.Body, resp.Header.Get("Content-Type"), start)
 	return ex
 }
 
@@ -528,14 +528,15 @@ func (c *Client) postHTTPC(ctx context.Context, hc *httpc.Client, st *sessionSta
 	}
 	ex.Status = resp.Status
 	ex.FirstByte = resp.FirstByte
-	readReply(c, ctx, &ex, st, id, r, call, &resp.Body, resp.Header("Content-Type"), start)
+	readReply(c, ctx, via{hc: hc}, &ex, st, id, r, call, &resp.Body, resp.Header("Content-Type"), start)
 	return ex
 }
 
-// readReply reads the reply to r, a POST whose status and first-byte
-// time are in ex, from body, whose Content-Type is contentType (a string
-// from net/http, bytes from httpc), and sets the rest of ex; see post.
-func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, ex *exchange, st *sessionState, id int64, r *Request, call bool, body io.Reader, contentType S, start time.Time) {
+// readReply reads the reply to r, a POST through v whose status and
+// first-byte time are in ex, from body, whose Content-Type is contentType
+// (a string from net/http, bytes from httpc), and sets the rest of ex; see
+// post. Requests the server sends on the stream are answered through v.
+func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *exchange, st *sessionState, id int64, r *Request, call bool, body io.Reader, contentType S, start time.Time) {
 	switch code := ex.Status; {
 	case code >= 400:
 		var text string
@@ -553,7 +554,9 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, ex *exchange
 	default:
 		rb := replyBufs{pool: &c.bufs}
 		defer rb.release()
-		m, err := readMessage(body, contentType, id, maxReply, &rb, &ex.Progress)
+		sn := seen{c: c, ctx: ctx, v: v, st: st}
+		m, err := readMessage(body, contentType, id, maxReply, &rb, &sn)
+		ex.Progress, ex.ServerRequests = sn.progress, sn.requests
 		if err != nil {
 			err = protocolError(err)
 			ex.Kind, ex.Err = kindOf(ctx, err), fmt.Errorf("status %d: %w", code, err)
