@@ -24,9 +24,9 @@ type fastTarget struct {
 	ln net.Listener
 	fastOptions
 	requests atomic.Int64 // requests read
-	wg sync.WaitGroup
-	mu sync.Mutex
-	cs []net.Conn
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	cs       []net.Conn
 }
 
 type fastOptions struct {
