@@ -103,7 +103,7 @@ func (p *tsPeer) waitClosed(t *testing.T, n int) {
 // the fix every call after an idle gap failed as eof.
 func TestTSServerClosesIdleConnections(t *testing.T) {
 	p := startTSPeer(t, 10)
-	const sessions, rounds = 5, 3
+	const sessions, rounds = 5, 2
 	c := &mcp.Client{URL: p.url, ProtocolVersion: mcp.LatestLegacyVersion}
 	defer c.CloseIdleConnections()
 	pool, err := mcp.NewPool(t.Context(), c, sessions) // a connection per session
