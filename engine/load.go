@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/reslua/reslua/breaker"
+	"github.com/reslua/reslua/engine/httpc"
 	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
@@ -49,6 +50,7 @@ type Load struct {
 	lagMu                      sync.Mutex              // guards lag: written by the scheduler or users, read by metrics
 	lag                        *hdrhistogram.Histogram // how late requests started
 	abortReason                string
+	connStart                  httpc.Stats // the target's connection counts when the load began
 
 	// sc places the load's per-second series on the run's timeline and
 	// counts its drops per second (series.go).
@@ -148,6 +150,7 @@ func (l *Load) start(ctx context.Context) {
 func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 	defer close(l.done)
 	defer l.cancel()
+	l.connStart = l.spec.Target.connStats()
 	senders := open(ctx)
 
 	stopCtx, stopCancel := context.WithCancel(ctx)
@@ -633,6 +636,13 @@ func (l *Load) result() LoadResult {
 	}
 	for _, s := range l.names {
 		r.Requests = append(r.Requests, s.snapshot())
+	}
+	select {
+	case <-l.done:
+		st := l.spec.Target.connStats()
+		r.Connections = ConnResult{Dials: st.Dials - l.connStart.Dials,
+			Reconnects: st.Reconnects - l.connStart.Reconnects, Replays: st.Replays - l.connStart.Replays}
+	default:
 	}
 	if l.pool != nil {
 		st := l.pool.Stats()

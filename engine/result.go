@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -130,6 +131,19 @@ type LoadResult struct {
 	Requests []RequestResult
 	// Sessions describes the MCP sessions of the load (zero without MCP).
 	Sessions SessionResult
+	// Connections counts the connections of the load's target opened
+	// during the load (by reslua's lean HTTP client: http:// targets;
+	// zero for https). Loads that overlap on one target share them.
+	Connections ConnResult
+}
+
+// ConnResult counts connection events of a target during a load.
+type ConnResult struct {
+	// Dials counts connections opened; Reconnects kept-alive connections
+	// the server had closed, replaced (found closed before the request
+	// was written on them, mostly); Replays requests sent again after
+	// such a connection failed them (replayable requests only).
+	Dials, Reconnects, Replays int64
 }
 
 // Completed returns the number of requests that got an outcome.
@@ -166,6 +180,10 @@ type RequestResult struct {
 	FirstByte *hdrhistogram.Histogram
 	// Progress counts MCP progress notifications seen before responses.
 	Progress int64
+	// ServerRequests counts the requests MCP servers sent during calls
+	// (ping, sampling, roots, elicitation), by kind; each was answered at
+	// once.
+	ServerRequests mcp.ServerRequests
 	// Seconds is the per-second series: one entry per second of the run's
 	// timeline in which requests of this name were due (by intended
 	// start), in order; seconds without requests are left out.

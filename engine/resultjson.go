@@ -14,6 +14,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/reslua/reslua/breaker"
 	"github.com/reslua/reslua/deploy"
+	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -222,7 +223,23 @@ type fileLoad struct {
 	LagMS          *filePercentiles  `json:"lag_ms,omitempty"`
 	Lag            string            `json:"lag,omitempty"`
 	Sessions       fileSessions      `json:"sessions"`
+	Connections    fileConnections   `json:"connections"`
 	Requests       []fileRequest     `json:"requests"`
+}
+
+type fileConnections struct {
+	Dials      int64 `json:"dials"`
+	Reconnects int64 `json:"reconnects"`
+	Replays    int64 `json:"replays"`
+}
+
+type fileServerRequests struct {
+	Ping        int64 `json:"ping"`
+	Sampling    int64 `json:"sampling"`
+	Roots       int64 `json:"roots"`
+	Elicitation int64 `json:"elicitation"`
+	Other       int64 `json:"other"`
+	Unanswered  int64 `json:"unanswered"`
 }
 
 type fileSecondCount struct {
@@ -243,17 +260,19 @@ type fileSessions struct {
 }
 
 type fileRequest struct {
-	Name       string                 `json:"name"`
-	Count      int64                  `json:"count"`
-	Failures   int64                  `json:"failures"`
-	ErrorRate  float64                `json:"error_rate"`
-	Rate       float64                `json:"rate"`
-	Errors     map[outcome.Kind]int64 `json:"errors"`
-	LatencyMS  *filePercentiles       `json:"latency_ms,omitempty"`
-	ServiceMS  *filePercentiles       `json:"service_ms,omitempty"`
-	Progress   int64                  `json:"progress,omitempty"`
-	Histograms fileHistograms         `json:"histograms"`
-	Seconds    []fileSecond           `json:"seconds"`
+	Name      string                 `json:"name"`
+	Count     int64                  `json:"count"`
+	Failures  int64                  `json:"failures"`
+	ErrorRate float64                `json:"error_rate"`
+	Rate      float64                `json:"rate"`
+	Errors    map[outcome.Kind]int64 `json:"errors"`
+	LatencyMS *filePercentiles       `json:"latency_ms,omitempty"`
+	ServiceMS *filePercentiles       `json:"service_ms,omitempty"`
+	Progress  int64                  `json:"progress,omitempty"`
+	// ServerRequests is nil when the servers sent none.
+	ServerRequests *fileServerRequests `json:"server_requests,omitempty"`
+	Histograms     fileHistograms      `json:"histograms"`
+	Seconds        []fileSecond        `json:"seconds"`
 }
 
 // filePercentiles sums a histogram up, in milliseconds.
@@ -727,10 +746,15 @@ func loadFile(l LoadResult) (fileLoad, error) {
 	if fl.Sessions.Init, err = encodeHDR(s.Init); err != nil {
 		return fl, fmt.Errorf("sessions: %w", err)
 	}
+	fl.Connections = fileConnections(l.Connections)
 	for _, q := range l.Requests {
 		fq := fileRequest{Name: q.Name, Count: q.Count, Failures: q.Failures(), Errors: q.Errors,
 			LatencyMS: percentiles(q.Latency), ServiceMS: percentiles(q.Service), Progress: q.Progress,
 			Seconds: make([]fileSecond, 0, len(q.Seconds))}
+		if q.ServerRequests != (mcp.ServerRequests{}) {
+			sr := fileServerRequests(q.ServerRequests)
+			fq.ServerRequests = &sr
+		}
 		if fq.Errors == nil {
 			fq.Errors = map[outcome.Kind]int64{}
 		}
@@ -1172,8 +1196,12 @@ func (fl fileLoad) load() (LoadResult, error) {
 	if l.Sessions.Init, err = decodeHDR(s.Init); err != nil {
 		return l, fmt.Errorf("sessions: init: %w", err)
 	}
+	l.Connections = ConnResult(fl.Connections)
 	for _, fq := range fl.Requests {
 		q := RequestResult{Name: fq.Name, Count: fq.Count, Errors: fq.Errors, Progress: fq.Progress}
+		if fq.ServerRequests != nil {
+			q.ServerRequests = mcp.ServerRequests(*fq.ServerRequests)
+		}
 		if q.Errors == nil {
 			q.Errors = map[outcome.Kind]int64{}
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
 )
 
@@ -45,8 +46,9 @@ type requestStats struct {
 	wait    *hdrhistogram.Histogram // in the queue, intended start to send
 	// MCP only: time to first byte of the response, and progress
 	// notifications seen before responses.
-	firstByte *hdrhistogram.Histogram
-	progress  int64
+	firstByte      *hdrhistogram.Histogram
+	progress       int64
+	serverRequests mcp.ServerRequests
 	// The per-second series (series.go), placed on the run's timeline by
 	// sc; nil sc records none.
 	sc     *seriesClock
@@ -81,6 +83,9 @@ func (s *requestStats) recordAt(intended time.Time, r sendResult, latency, servi
 		recordDuration(s.firstByte, r.firstByte)
 	}
 	s.progress += int64(r.progress)
+	if r.serverRequests != (mcp.ServerRequests{}) {
+		s.serverRequests.Add(r.serverRequests)
+	}
 	s.mu.Unlock()
 }
 
@@ -101,6 +106,8 @@ func (s *requestStats) snapshot() RequestResult {
 		FirstByte: hdrhistogram.Import(s.firstByte.Export()),
 		Progress:  s.progress,
 		Seconds:   s.series.snapshot(),
+
+		ServerRequests: s.serverRequests,
 	}
 }
 

@@ -162,6 +162,23 @@ func writeLoad(w io.Writer, l LoadResult) {
 		}
 		fmt.Fprintln(w)
 	}
+	if c := l.Connections; c.Dials+c.Reconnects > 0 {
+		fmt.Fprintf(w, "  connections: %d opened", c.Dials)
+		if c.Reconnects > 0 {
+			fmt.Fprintf(w, ", %d reconnects (kept-alive connections the server had closed)", c.Reconnects)
+		}
+		if c.Replays > 0 {
+			fmt.Fprintf(w, ", %d requests replayed", c.Replays)
+		}
+		fmt.Fprintln(w)
+	}
+	var asked mcp.ServerRequests
+	for _, q := range l.Requests {
+		asked.Add(q.ServerRequests)
+	}
+	if asked.Total() > 0 {
+		fmt.Fprintf(w, "  server requests answered: %s\n", formatServerRequests(asked))
+	}
 	if l.Closed {
 		fmt.Fprintf(w, "  iterations: %d started; start lag p99 %s\n", l.Scheduled, formatMicros(l.Lag.ValueAtQuantile(99)))
 	} else {
@@ -173,6 +190,25 @@ func writeLoad(w io.Writer, l LoadResult) {
 		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut; not counted as errors\n",
 			n, plural(int(n)), l.Grace)
 	}
+}
+
+// formatServerRequests says which requests MCP servers sent during calls
+// and how they were answered.
+func formatServerRequests(s mcp.ServerRequests) string {
+	var parts []string
+	for _, k := range []struct {
+		n    int64
+		name string
+	}{{s.Ping, "ping"}, {s.Sampling, "sampling/createMessage"}, {s.Roots, "roots/list"}, {s.Elicitation, "elicitation/create"}, {s.Other, "other methods"}} {
+		if k.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", k.n, k.name))
+		}
+	}
+	out := strings.Join(parts, ", ") + " (ping with an empty result, the rest with method not found)"
+	if s.Unanswered > 0 {
+		out += fmt.Sprintf("; %d answers could not be delivered", s.Unanswered)
+	}
+	return out
 }
 
 func plural(n int) string {

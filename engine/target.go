@@ -114,6 +114,22 @@ func mcpHTTP(scheme string, c *http.Client) *http.Client {
 	return c
 }
 
+// connStats counts the connections of the target's lean HTTP clients
+// (plain HTTP requests and MCP over httpc) so far.
+func (t *Target) connStats() httpc.Stats {
+	var st httpc.Stats
+	if t.mcp != nil {
+		st = t.mcp.ConnStats()
+	}
+	if t.hc != nil {
+		h := t.hc.Stats()
+		st.Dials += h.Dials
+		st.Reconnects += h.Reconnects
+		st.Replays += h.Replays
+	}
+	return st
+}
+
 func (t *Target) close() {
 	t.mcp.CloseIdleConnections()
 	t.transport.CloseIdleConnections()
@@ -138,6 +154,9 @@ type sendResult struct {
 	firstByte time.Duration
 	// progress counts progress notifications before an MCP response.
 	progress int
+	// serverRequests counts the requests the MCP server sent during the
+	// call (each answered by the client).
+	serverRequests mcp.ServerRequests
 }
 
 // withTimeout runs send under ctx bounded by d, and reports the bound
@@ -170,7 +189,7 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 		req.NoResult = !keep
 		r = s.pool.Do(ctx, req)
 	}
-	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
+	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress, serverRequests: r.ServerRequests}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
 	}

@@ -45,12 +45,13 @@ type Client struct {
 	// interim responses included); zero: 1 MiB.
 	MaxHeaderBytes int
 
-	once     sync.Once
-	initErr  error
-	hostLine []byte // "Host: ...\r\n"
-	pool     pool
-	dials    atomic.Int64
-	retries  atomic.Int64
+	once       sync.Once
+	initErr    error
+	hostLine   []byte // "Host: ...\r\n"
+	pool       pool
+	dials      atomic.Int64
+	retries    atomic.Int64
+	reconnects atomic.Int64
 }
 
 // init fills the derived fields on first use.
@@ -106,6 +107,12 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 		if err != nil {
 			return err
 		}
+		// A kept-alive connection the server closed while it sat idle
+		// is replaced before a byte is written on it.
+		for cn != nil && !cn.alive() {
+			c.reconnects.Add(1)
+			cn = c.pool.replace(cn)
+		}
 		if cn == nil {
 			if cn, err = c.dial(ctx); err != nil {
 				c.pool.put(nil, false)
@@ -130,9 +137,21 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 		if errors.Is(err, ErrInvalid) { // a refused request header
 			return err
 		}
-		if reused && !started && !replay && req.replayable(t) && ctx.Err() == nil && isStale(err) {
-			c.retries.Add(1)
-			continue
+		if reused && !replay && ctx.Err() == nil && isStale(err) {
+			// The server closed the kept-alive connection between the
+			// look in alive and the write. When the kernel took no byte
+			// of the request, none can have reached the server: any
+			// request goes again. Otherwise only a replayable one does,
+			// and only if no byte of the response came back.
+			if cn.wrote == 0 {
+				c.reconnects.Add(1)
+				continue
+			}
+			if !started && req.replayable(t) {
+				c.reconnects.Add(1)
+				c.retries.Add(1)
+				continue
+			}
 		}
 		return wrap(ctx, op, err)
 	}
@@ -163,5 +182,5 @@ func (c *Client) Close() error {
 
 // Stats returns what the Client has counted so far.
 func (c *Client) Stats() Stats {
-	return Stats{Dials: c.dials.Load(), Replays: c.retries.Load()}
+	return Stats{Dials: c.dials.Load(), Reconnects: c.reconnects.Load(), Replays: c.retries.Load()}
 }

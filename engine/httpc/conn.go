@@ -28,6 +28,12 @@ type conn struct {
 	rn      int
 	rerr    error
 	blocked bool // rawStep could not write all of pending at once
+	wrote   int  // bytes of the current exchange's request the kernel took
+
+	// The liveness probe of an idle connection (see alive).
+	probe   func(fd uintptr) // cn.peek, bound once
+	peekBuf [1]byte
+	quiet   bool
 
 	// The cancel watch: an AfterFunc on the Done channel of the context
 	// of the exchange. When it fires during an exchange it sets a past
@@ -58,6 +64,7 @@ func newConn(nc net.Conn, readSize int) *conn {
 		if rc, err := sc.SyscallConn(); err == nil {
 			cn.rc = rc
 			cn.step = cn.rawStep
+			cn.probe = cn.peek
 		}
 	}
 	cn.br = bufio.NewReaderSize(cn, readSize)
@@ -90,6 +97,7 @@ func (cn *conn) begin(ctx context.Context, now time.Time, timeout time.Duration)
 		cn.deadline = false
 	}
 	cn.busy, cn.poisoned = true, false
+	cn.wrote = 0
 	cn.sticky = !hasCtxDeadline
 	register := done != nil && cn.stop == nil
 	cn.mu.Unlock()
@@ -154,11 +162,13 @@ func (cn *conn) send(req *Request, t *Template, host []byte) error {
 		return nil
 	}
 	if whole {
-		_, err = cn.nc.Write(b)
+		n, err := cn.nc.Write(b)
+		cn.wrote += n
 		return err
 	}
 	bufs := net.Buffers{b, req.Body}
-	_, err = bufs.WriteTo(cn.nc)
+	n, err := bufs.WriteTo(cn.nc)
+	cn.wrote += int(n)
 	return err
 }
 
@@ -172,7 +182,8 @@ func (cn *conn) send(req *Request, t *Template, host []byte) error {
 func (cn *conn) Read(p []byte) (int, error) {
 	if cn.rc == nil {
 		if len(cn.pending) > 0 {
-			_, err := cn.nc.Write(cn.pending)
+			n, err := cn.nc.Write(cn.pending)
+			cn.wrote += n
 			cn.pending = nil
 			if err != nil {
 				return 0, err
@@ -189,7 +200,8 @@ func (cn *conn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		if cn.blocked {
-			_, err := cn.nc.Write(cn.pending)
+			n, err := cn.nc.Write(cn.pending)
+			cn.wrote += n
 			cn.pending = nil
 			if err != nil {
 				return 0, err
@@ -208,6 +220,7 @@ func (cn *conn) rawStep(fd uintptr) bool {
 		n, err := ignoringEINTR(syscall.Write, int(fd), cn.pending)
 		if n > 0 {
 			cn.pending = cn.pending[n:]
+			cn.wrote += n
 		}
 		switch {
 		case err == syscall.EAGAIN || err == nil && len(cn.pending) > 0:
@@ -242,6 +255,28 @@ func ignoringEINTR(f func(int, []byte) (int, error), fd int, b []byte) (int, err
 			return n, err
 		}
 	}
+}
+
+// alive reports whether an idle connection taken from the pool can carry
+// a request: the server has neither closed it (FIN or reset) nor sent
+// anything unasked since the last response. On a socket it costs one
+// non-blocking recv with MSG_PEEK, made before anything is written, so a
+// connection the server closed while it sat idle (Node closes them after
+// 5 s) is dropped without a byte of the request sent on it. A server that
+// closes between this look and the write is still possible; see Do for
+// what is resent then. Off a socket only unasked buffered bytes are seen.
+func (cn *conn) alive() bool {
+	if cn.br.Buffered() > 0 {
+		return false
+	}
+	if cn.rc == nil {
+		return true
+	}
+	cn.quiet = false
+	if err := cn.rc.Control(cn.probe); err != nil {
+		return false
+	}
+	return cn.quiet
 }
 
 // close unregisters the cancel watch and closes the socket.

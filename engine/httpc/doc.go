@@ -50,11 +50,23 @@
 // "other", so a caller that wants outcome.Protocol tests for them first.
 //
 // A connection kept alive in the pool may have been closed by the server
-// meanwhile. When a reused connection fails before the first byte of the
-// response arrives (EOF, reset, broken pipe), Do redials and sends the
-// request once more, if the request may be replayed: GET, HEAD, OPTIONS,
-// TRACE, PUT and DELETE always, other methods when Request.Replayable is
-// set.
+// meanwhile (Node closes idle ones after 5 s). Do looks at an idle
+// connection before writing on it (one non-blocking recv with MSG_PEEK,
+// see conn.alive) and replaces it when the server closed it or sent
+// something unasked; Stats.Reconnects counts these. A request is sent
+// again on another connection only when nothing of it can have been
+// processed or it may be processed twice:
+//
+//   - any request, when the connection was found closed before the write,
+//     or when the write on a reused connection failed as a closed one
+//     fails (EOF, reset, broken pipe) with no byte taken by the kernel;
+//   - a replayable request (GET, HEAD, OPTIONS, TRACE, PUT and DELETE
+//     always, other methods when Request.Replayable is set), when a reused
+//     connection fails so after the write but before the first byte of the
+//     response (Stats.Replays).
+//
+// A POST that may have reached the server is never sent twice: its
+// failure is returned. A request is sent at most twice.
 //
 // A response in HTTP/1.0, with "Connection: close", or framed by the end
 // of the connection closes its connection once read. 1xx interim responses

@@ -76,6 +76,24 @@ func (p *pool) get(ctx context.Context, fresh bool) (*conn, error) {
 	return nil, &Error{Op: "wait for a connection", Err: ctx.Err()}
 }
 
+// replace is for a connection taken by get and found closed by the
+// server: it closes it and returns another idle connection in its place,
+// or nil when the caller is to dial one with its slot (and then must call
+// put, as after get).
+func (p *pool) replace(dead *conn) *conn {
+	dead.close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 && !p.closed {
+		cn := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.total-- // the dead one's slot is given back
+		return cn
+	}
+	return nil
+}
+
 // put returns a connection taken by get: to the idle list (or the first
 // waiter) when keep is set, else closed. cn nil gives back the right to
 // dial after a failed dial.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/reslua/reslua/engine/mcp"
@@ -22,14 +23,15 @@ import (
 type fastTarget struct {
 	ln net.Listener
 	fastOptions
-	wg sync.WaitGroup
-	mu sync.Mutex
-	cs []net.Conn
+	requests atomic.Int64 // requests read
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	cs       []net.Conn
 }
 
 type fastOptions struct {
 	sse     bool // reply in SSE
-	oneShot bool // close each connection after its first reply (without saying so)
+	oneShot bool // answer one request per connection; read the next and close without answering
 }
 
 func startFastTarget(tb testing.TB, opts fastOptions) *fastTarget {
@@ -76,7 +78,7 @@ func (ft *fastTarget) serve(c net.Conn) {
 	out := make([]byte, 0, 4096)
 	msg := make([]byte, 0, 1024)
 	var session int
-	for {
+	for n := 1; ; n++ {
 		length, isDelete := 0, false
 		line, err := br.ReadSlice('\n')
 		if err != nil {
@@ -101,6 +103,10 @@ func (ft *fastTarget) serve(c net.Conn) {
 		body = body[:length]
 		if _, err := readFull(br, body); err != nil {
 			return
+		}
+		ft.requests.Add(1)
+		if ft.oneShot && n > 1 {
+			return // the request may have been processed; no answer comes
 		}
 		out = out[:0]
 		switch id, method := jsonValue(body, `"id":`), jsonValue(body, `"method":`); {
@@ -149,7 +155,7 @@ func (ft *fastTarget) serve(c net.Conn) {
 				out = append(out, msg...)
 			}
 		}
-		if _, err := c.Write(out); err != nil || ft.oneShot {
+		if _, err := c.Write(out); err != nil {
 			return
 		}
 	}

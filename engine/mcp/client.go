@@ -128,6 +128,10 @@ type Client struct {
 	probes    atomic.Int64        // server/discover probes sent
 
 	cancels chan struct{} // a token per notifications/cancelled in flight
+
+	// Connection counts of httpc.Clients closed so far (the shared ones
+	// replaced by CloseIdleConnections, sessions' own); see ConnStats.
+	retiredDials, retiredReconnects, retiredReplays atomic.Int64
 }
 
 // setup fills the derived fields on first use.
@@ -240,10 +244,37 @@ func (c *Client) CloseIdleConnections() {
 	c.setup()
 	switch {
 	case c.native:
-		c.hc.Swap(c.newHTTPC(0)).Close()
+		old := c.hc.Swap(c.newHTTPC(0))
+		old.Close()
+		c.retire(old.Stats())
 	case c.HTTP == nil && c.base != nil:
 		c.base.CloseIdleConnections()
 	}
+}
+
+// ConnStats counts the connections the Client's calls went over on httpc
+// (http:// URLs without Client.HTTP): those of its shared connections and
+// those of sessions with connections of their own, counted when the
+// session closes. Reconnects are kept-alive connections the server had
+// closed, found before writing on them and replaced (see httpc.Stats).
+// On net/http it stays zero.
+func (c *Client) ConnStats() httpc.Stats {
+	c.setup()
+	st := httpc.Stats{Dials: c.retiredDials.Load(), Reconnects: c.retiredReconnects.Load(), Replays: c.retiredReplays.Load()}
+	if hc := c.hc.Load(); hc != nil {
+		cur := hc.Stats()
+		st.Dials += cur.Dials
+		st.Reconnects += cur.Reconnects
+		st.Replays += cur.Replays
+	}
+	return st
+}
+
+// retire adds the counts of an httpc.Client closed for good to ConnStats.
+func (c *Client) retire(st httpc.Stats) {
+	c.retiredDials.Add(st.Dials)
+	c.retiredReconnects.Add(st.Reconnects)
+	c.retiredReplays.Add(st.Replays)
 }
 
 // prepare builds st's request template when the Client sends over httpc:
@@ -461,7 +492,7 @@ func (c *Client) post(ctx context.Context, v via, st *sessionState, id int64, r 
 	ex := exchange{sessionID: resp.Header.Get(sessionHeader), sent: true}
 	ex.Status = resp.StatusCode
 	ex.FirstByte = c.now().Sub(start)
-	readReply(c, ctx, &ex, st, id, r, call, resp.Body, resp.Header.Get("Content-Type"), start)
+	readReply(c, ctx, v, &ex, st, id, r, call, resp.Body, resp.Header.Get("Content-Type"), start)
 	return ex
 }
 
@@ -497,14 +528,15 @@ func (c *Client) postHTTPC(ctx context.Context, hc *httpc.Client, st *sessionSta
 	}
 	ex.Status = resp.Status
 	ex.FirstByte = resp.FirstByte
-	readReply(c, ctx, &ex, st, id, r, call, &resp.Body, resp.Header("Content-Type"), start)
+	readReply(c, ctx, via{hc: hc}, &ex, st, id, r, call, &resp.Body, resp.Header("Content-Type"), start)
 	return ex
 }
 
-// readReply reads the reply to r, a POST whose status and first-byte
-// time are in ex, from body, whose Content-Type is contentType (a string
-// from net/http, bytes from httpc), and sets the rest of ex; see post.
-func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, ex *exchange, st *sessionState, id int64, r *Request, call bool, body io.Reader, contentType S, start time.Time) {
+// readReply reads the reply to r, a POST through v whose status and
+// first-byte time are in ex, from body, whose Content-Type is contentType
+// (a string from net/http, bytes from httpc), and sets the rest of ex; see
+// post. Requests the server sends on the stream are answered through v.
+func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *exchange, st *sessionState, id int64, r *Request, call bool, body io.Reader, contentType S, start time.Time) {
 	switch code := ex.Status; {
 	case code >= 400:
 		var text string
@@ -522,7 +554,9 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, ex *exchange
 	default:
 		rb := replyBufs{pool: &c.bufs}
 		defer rb.release()
-		m, err := readMessage(body, contentType, id, maxReply, &rb, &ex.Progress)
+		sn := seen{c: c, ctx: ctx, v: v, st: st}
+		m, err := readMessage(body, contentType, id, maxReply, &rb, &sn)
+		ex.Progress, ex.ServerRequests = sn.progress, sn.requests
 		if err != nil {
 			err = protocolError(err)
 			ex.Kind, ex.Err = kindOf(ctx, err), fmt.Errorf("status %d: %w", code, err)

@@ -26,11 +26,16 @@
 //
 // Every POST sends Content-Type: application/json and Accept:
 // application/json, text/event-stream. A reply is either one JSON body or an
-// SSE stream; in a stream, comments, empty (priming) events, notifications
-// and server requests that come before the response are skipped (progress
+// SSE stream; in a stream, comments, empty (priming) events and
+// notifications that come before the response are skipped (progress
 // notifications are counted: Request.Progress asks for them), and reading
-// stops at the response whose id matches. A Response carries the time to
-// the reply's headers (FirstByte) and to the response (Total).
+// stops at the response whose id matches. A request the server sends on
+// the stream (it waits for the answer before it goes on with the call) is
+// answered at once, by POSTing the JSON-RPC response with the session's
+// headers: ping with an empty result, every other method (sampling,
+// roots, elicitation: reslua declares no client capability) with -32601;
+// Response.ServerRequests counts them. A Response carries the time to the
+// reply's headers (FirstByte) and to the response (Total).
 //
 // Session.Do never returns an error: it returns a Response whose Kind (from
 // package outcome) says how the call ended:

@@ -142,23 +142,36 @@ func TestCloseIdleConnections(t *testing.T) {
 	}
 }
 
-// TestStaleConnection: a kept-alive connection the server closed while
-// it was idle. A request that only reads goes again on a fresh
-// connection; tools/call is not sent twice and fails.
+// TestStaleConnection: the server reads a request on a kept-alive
+// connection and closes it without answering, so the request may have
+// been processed. A request that only reads goes again on a fresh
+// connection; tools/call is not sent twice and fails. (A connection the
+// server closed while idle is replaced before anything is written on it:
+// see TestTSServerClosesIdleConnections and httpc's tests.)
 func TestStaleConnection(t *testing.T) {
 	ft := startFastTarget(t, fastOptions{oneShot: true})
-	s := open(t, &mcp.Client{URL: ft.url(), ProtocolVersion: mcp.Version20260728})
-	for i := range 2 {
+	c := &mcp.Client{URL: ft.url(), ProtocolVersion: mcp.Version20260728}
+	s := open(t, c)
+	for i := range 2 { // the second goes again on a fresh connection
 		if res := s.Do(t.Context(), cheap()); res.Kind != outcome.OK {
 			t.Fatalf("tools/list %d: %+v", i+1, res)
 		}
+	}
+	if n := ft.requests.Load(); n != 3 {
+		t.Fatalf("the server read %d requests, want 3", n)
 	}
 	res := s.Do(t.Context(), callTool(t, "echo", map[string]string{"message": "x"}))
 	if (res.Kind != outcome.EOF && res.Kind != outcome.Reset) || res.Err == nil {
 		t.Fatalf("tools/call on a stale connection: %+v", res)
 	}
+	if n := ft.requests.Load(); n != 4 {
+		t.Fatalf("the server read %d requests, want 4 (tools/call once)", n)
+	}
 	if res := s.Do(t.Context(), callTool(t, "echo", map[string]string{"message": "x"})); res.Kind != outcome.OK {
 		t.Fatalf("tools/call on a fresh connection: %+v", res)
+	}
+	if st := c.ConnStats(); st.Replays != 1 || st.Reconnects != 1 {
+		t.Errorf("ConnStats = %+v, want 1 replay and 1 reconnect", st)
 	}
 }
 

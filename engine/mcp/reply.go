@@ -85,14 +85,15 @@ func lower(c byte) byte {
 // Errors: ErrProtocol (wrapped, with detail) for anything malformed,
 // ErrTooLarge past limit bytes (maxReply for calls), ErrNoResponse when a
 // stream ends first, or the reader's own error. bufs lends scratch
-// buffers; it may be nil. progress, if not nil, is incremented for every
-// notifications/progress read before the response.
+// buffers; it may be nil. sn, if not nil, notes what comes before the
+// response: it counts notifications/progress, and counts and answers the
+// requests the server sends (see seen).
 //
 // The Result returned is a copy, the caller's to keep.
-func readResponse[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, bufs *buffers, progress *int) (message, error) {
+func readResponse[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, bufs *buffers, sn *seen) (message, error) {
 	rb := replyBufs{pool: bufs}
 	defer rb.release()
-	m, err := readMessage(r, contentType, id, limit, &rb, progress)
+	m, err := readMessage(r, contentType, id, limit, &rb, sn)
 	m.Result = bytes.Clone(m.Result)
 	return m, err
 }
@@ -123,24 +124,24 @@ func (rb *replyBufs) release() {
 
 // readMessage is readResponse without the copy: the message's ID and
 // Result point into rb's buffers, valid until rb.release.
-func readMessage[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+func readMessage[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
 	switch formatOf(contentType) {
 	case formatJSON:
-		return readJSON(r, id, limit, rb, progress)
+		return readJSON(r, id, limit, rb, sn)
 	case formatSSE:
-		return readSSE(r, id, limit, rb, progress)
+		return readSSE(r, id, limit, rb, sn)
 	}
 	return message{}, fmt.Errorf("%w: unexpected Content-Type %q", ErrProtocol, contentType)
 }
 
 // readJSON reads a whole application/json reply.
-func readJSON(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+func readJSON(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
 	b, err := readAll(r, rb.get(&rb.body), limit)
 	*rb.body = b
 	if err != nil {
 		return message{}, err
 	}
-	m, ok, err := parseMessages(b, id, progress)
+	m, ok, err := parseMessages(b, id, sn)
 	if err != nil {
 		return message{}, err
 	}
@@ -157,7 +158,7 @@ func readJSON(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (messa
 // when the stream ends is dropped. Only events named "message" (or not
 // named) carry JSON-RPC messages; events with no data (priming events) are
 // skipped.
-func readSSE(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (message, error) {
+func readSSE(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
 	lr := lineReader{r: r, buf: rb.get(&rb.body), left: limit}
 	data := rb.get(&rb.data)
 	defer func() { *rb.body, *rb.data = lr.buf, data }()
@@ -173,7 +174,7 @@ func readSSE(r io.Reader, id, limit int64, rb *replyBufs, progress *int) (messag
 		}
 		if len(line) == 0 { // end of event
 			if isMessage && len(data) > 0 {
-				m, ok, err := parseMessages(data, id, progress)
+				m, ok, err := parseMessages(data, id, sn)
 				if err != nil || ok {
 					return m, err
 				}
@@ -280,14 +281,13 @@ func (l *lineReader) fill() {
 
 // parseMessages parses one JSON-RPC message or a batch of them and returns
 // the response to id, if there is one. Notifications and server requests
-// are skipped; progress (if not nil) counts the notifications/progress
-// among them. An error response with a null id (the server could not read
+// are skipped, after sn (if not nil) noted them. An error response with a null id (the server could not read
 // the request's id) counts as the response. The error wraps ErrProtocol.
 // The message's ID and Result alias b.
 //
 // The envelope is parsed without encoding/json's reflection: b is checked
 // with validJSON, then scanned; only an error object is decoded.
-func parseMessages(b []byte, id int64, progress *int) (message, bool, error) {
+func parseMessages(b []byte, id int64, sn *seen) (message, bool, error) {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	if !validJSON(b) {
 		// For the detail of the error.
@@ -312,7 +312,7 @@ func parseMessages(b []byte, id int64, progress *int) (message, bool, error) {
 			if err != nil {
 				return message{}, false, err
 			}
-			countProgress(&m, progress)
+			sn.note(&m)
 			if ok, err := m.answers(id); err != nil || ok {
 				return m, ok, err
 			}
@@ -323,7 +323,7 @@ func parseMessages(b []byte, id int64, progress *int) (message, bool, error) {
 	if err != nil {
 		return message{}, false, err
 	}
-	countProgress(&m, progress)
+	sn.note(&m)
 	ok, err := m.answers(id)
 	return m, ok, err
 }
@@ -506,13 +506,6 @@ func skipString(b []byte, i int) int {
 		i += k + 2 // the backslash and the byte it escapes
 	}
 	return len(b)
-}
-
-// countProgress adds one to *progress if m is a progress notification.
-func countProgress(m *message, progress *int) {
-	if progress != nil && m.Method == "notifications/progress" {
-		*progress++
-	}
 }
 
 // answers reports whether m is the response to the request numbered id.

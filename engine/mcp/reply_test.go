@@ -187,9 +187,9 @@ func TestProgressCount(t *testing.T) {
 	progress := `data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1}}` + "\n\n"
 	body := progress + ": c\n\n" + progress + `data: {"jsonrpc":"2.0","method":"notifications/message"}` + "\n\n" +
 		`data: {"jsonrpc":"2.0","id":7,"result":{}}` + "\n\n" + progress
-	n := 0
-	if _, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, nil, &n); err != nil || n != 2 {
-		t.Fatalf("%d progress notifications, err %v; want 2", n, err)
+	var sn seen
+	if _, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, nil, &sn); err != nil || sn.progress != 2 {
+		t.Fatalf("%d progress notifications, err %v; want 2", sn.progress, err)
 	}
 }
 
@@ -242,5 +242,25 @@ func checkMessage(t *testing.T, m message, err error) {
 	}
 	if m.Error == nil && !idEqual(m.ID, 7) {
 		t.Fatalf("result for id %s, want 7", m.ID)
+	}
+}
+
+func TestServerRequestCount(t *testing.T) {
+	ev := func(msg string) string { return "data: " + msg + "\n\n" }
+	body := ev(`{"jsonrpc":"2.0","id":1,"method":"ping"}`) +
+		ev(`{"jsonrpc":"2.0","id":"s","method":"sampling/createMessage","params":{}}`) +
+		ev(`{"jsonrpc":"2.0","id":2,"method":"roots/list"}`) +
+		ev(`{"jsonrpc":"2.0","id":3,"method":"elicitation/create","params":{}}`) +
+		ev(`{"jsonrpc":"2.0","id":4,"method":"x/unknown"}`) +
+		ev(`{"jsonrpc":"2.0","method":"notifications/message","params":{}}`) + // a notification
+		ev(`{"jsonrpc":"2.0","id":null,"method":"ping"}`) + // no id: nothing to answer
+		ev(`[{"jsonrpc":"2.0","id":5,"method":"ping"},{"jsonrpc":"2.0","id":7,"result":{}}]`) +
+		ev(`{"jsonrpc":"2.0","id":6,"method":"ping"}`) // after the response: not read
+	var sn seen
+	if _, err := readResponse(strings.NewReader(body), "text/event-stream", 7, maxReply, nil, &sn); err != nil {
+		t.Fatal(err)
+	}
+	if want := (ServerRequests{Ping: 2, Sampling: 1, Roots: 1, Elicitation: 1, Other: 1}); sn.requests != want {
+		t.Errorf("ServerRequests = %+v, want %+v", sn.requests, want)
 	}
 }

@@ -37,6 +37,10 @@ type Response struct {
 	// Progress counts the notifications/progress that arrived on the
 	// reply's SSE stream before the response (see Request.Progress).
 	Progress int
+	// ServerRequests counts the requests the server sent on the reply's
+	// SSE stream before the response (ping, sampling, roots, elicitation),
+	// each answered at once; see ServerRequests.
+	ServerRequests ServerRequests
 	// Init is the time this call spent in a session handshake of its own:
 	// the lazy open of a session, a re-initialization, or the session of a
 	// pool with FreshSessions. Zero if none, and always in the 2026-07-28

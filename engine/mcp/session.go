@@ -310,6 +310,7 @@ func (s *Session) markClosed() (st *sessionState, renewing, ok bool) {
 func (s *Session) closeConns() {
 	if s.own.hc != nil {
 		s.own.hc.Close()
+		s.c.retire(s.own.hc.Stats())
 	}
 	if s.ownTr != nil {
 		s.ownTr.CloseIdleConnections()
