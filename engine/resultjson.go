@@ -42,6 +42,10 @@ type RunMeta struct {
 	// Error is a failure that ended the run early, such as a script error
 	// after traffic started; the run's status is then "failed". Zero: none.
 	Error string
+	// Interrupted is set when the run was stopped from outside (a
+	// signal); the verdict is then "interrupted", as Result.Interrupted
+	// makes it.
+	Interrupted bool
 	// ExitCode is the exit code the run ends with.
 	ExitCode int
 	// Plan is what the scenario declares, as the check pass saw it. Nil:
@@ -56,7 +60,8 @@ type Results struct {
 	// Status is "completed", "interrupted", "aborted" or "failed"; Reason
 	// says why a run did not complete.
 	Status, Reason string
-	// Verdict is "passed" or "failed".
+	// Verdict is one of the Verdict constants ("passed", "failed",
+	// "aborted", "interrupted", "error").
 	Verdict string
 	// Plan is the "plan" object as written, or nil: a description of the
 	// scenario, not something to run again.
@@ -72,20 +77,12 @@ func (r *Result) Status(meta RunMeta) (status, reason string) {
 	switch {
 	case meta.Error != "":
 		return "failed", meta.Error
-	case r.Interrupted:
+	case meta.Interrupted || r.Interrupted:
 		return "interrupted", "stopped before its end; the results hold what was recorded until then"
 	case r.Aborted != "":
 		return "aborted", r.Aborted
 	}
 	return "completed", ""
-}
-
-// Verdict returns "passed" or "failed", as Passed decides.
-func (r *Result) Verdict() string {
-	if r.Passed() {
-		return "passed"
-	}
-	return "failed"
 }
 
 // JSON returns the results file of r: indented JSON ending in a newline.
@@ -117,7 +114,7 @@ func ReadResults(data []byte) (*Results, error) {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	out := &Results{
-		Meta:   RunMeta{Version: f.Version, Scenario: f.Scenario, Started: f.StartedAt, Error: f.Error, ExitCode: f.ExitCode},
+		Meta:   RunMeta{Version: f.Version, Scenario: f.Scenario, Started: f.StartedAt, Error: f.Error, Interrupted: f.Interrupted, ExitCode: f.ExitCode},
 		Status: f.Status, Reason: f.Reason, Verdict: f.Verdict, Result: res,
 	}
 	if len(f.Plan) > 0 && string(f.Plan) != "null" {
@@ -563,8 +560,8 @@ func (r *Result) file(meta RunMeta) (*resultsFile, error) {
 	status, reason := r.Status(meta)
 	f := &resultsFile{
 		Schema: ResultsSchema, Version: meta.Version, Scenario: meta.Scenario, StartedAt: meta.Started,
-		ElapsedMS: toMS(r.Elapsed), Status: status, Reason: reason, Interrupted: r.Interrupted, Aborted: r.Aborted,
-		Error: meta.Error, DryRun: r.DryRun, Verdict: r.Verdict(), ExitCode: meta.ExitCode,
+		ElapsedMS: toMS(r.Elapsed), Status: status, Reason: reason, Interrupted: r.Interrupted || meta.Interrupted, Aborted: r.Aborted,
+		Error: meta.Error, DryRun: r.DryRun, Verdict: r.Verdict(meta), ExitCode: meta.ExitCode,
 		Checks: fileChecks(r.Checks), Events: fileEvents(r.Events),
 		Phases: make([]filePhase, 0, len(r.Phases)), Loads: make([]fileLoad, 0, len(r.Loads)),
 		Routers: make([]fileRouter, 0, len(r.Routers)), Rollouts: make([]fileRollout, 0, len(r.Rollouts)),

@@ -136,8 +136,8 @@ func TestResultsRoundTrip(t *testing.T) {
 	}
 	// What the summary and the checks show comes out the same.
 	var want, got strings.Builder
-	res.WriteSummary(&want)
-	back.Result.WriteSummary(&got)
+	res.WriteSummary(&want, meta)
+	back.Result.WriteSummary(&got, back.Meta)
 	if want.String() != got.String() {
 		t.Errorf("summary of the result read back differs:\n%s\nwant:\n%s", got.String(), want.String())
 	}
@@ -283,9 +283,12 @@ func TestResultsStatus(t *testing.T) {
 		status, verd string
 	}{
 		{Result{}, RunMeta{}, "completed", "passed"},
-		{Result{Interrupted: true}, RunMeta{}, "interrupted", "passed"},
-		{Result{Aborted: "load \"l\" fell behind"}, RunMeta{}, "aborted", "failed"},
-		{Result{Interrupted: true}, RunMeta{Error: "s.lua:3: boom"}, "failed", "passed"},
+		{Result{Interrupted: true}, RunMeta{}, "interrupted", "interrupted"},
+		{Result{}, RunMeta{Interrupted: true}, "interrupted", "interrupted"},
+		{Result{Aborted: "load \"l\" fell behind"}, RunMeta{}, "aborted", "aborted"},
+		// A script error stops the loads (Interrupted) and is the run's
+		// ending: verdict "error", not "passed" (issue 10).
+		{Result{Interrupted: true}, RunMeta{Error: "s.lua:3: boom"}, "failed", "error"},
 		{Result{Checks: []CheckResult{never}}, RunMeta{}, "completed", "failed"},
 	} {
 		data, err := c.r.JSON(c.meta)
@@ -305,7 +308,7 @@ func TestResultsStatus(t *testing.T) {
 				t.Errorf("never read back as %v:\n%s", got.Measured, data)
 			}
 		}
-		if back.Result.Interrupted != c.r.Interrupted || back.Result.Aborted != c.r.Aborted || back.Meta.Error != c.meta.Error {
+		if back.Result.Interrupted != (c.r.Interrupted || c.meta.Interrupted) || back.Result.Aborted != c.r.Aborted || back.Meta.Error != c.meta.Error {
 			t.Errorf("%+v read back as %+v", c.r, back.Result)
 		}
 	}

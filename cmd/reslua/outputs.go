@@ -314,7 +314,7 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 // junitXML renders the run's checks, experiments and end as JUnit XML.
 func junitXML(res *engine.Result, meta engine.RunMeta) ([]byte, error) {
 	suite := junitSuite{Name: meta.Scenario, Time: seconds(res.Elapsed),
-		Properties: []junitProperty{{"reslua.version", meta.Version}, {"verdict", res.Verdict()}}}
+		Properties: []junitProperty{{"reslua.version", meta.Version}, {"verdict", res.Verdict(meta)}}}
 	if !meta.Started.IsZero() {
 		suite.Timestamp = meta.Started.UTC().Format("2006-01-02T15:04:05")
 	}
