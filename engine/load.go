@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -390,11 +391,8 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	if br != nil {
 		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
 	}
-	if e.Check && res.kind == outcome.OK {
-		if err := l.check(ctx, w, i, res.reply, timeout); err != nil {
-			l.hookFailed(err)
-			res.kind = outcome.CheckFailed
-		}
+	if e.Check && res.kind.IsReply() {
+		res.kind = l.checked(ctx, w, i, res, timeout)
 	}
 	l.stats[i].recordAt(a.intended, res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
 }
@@ -426,6 +424,24 @@ func (l *Load) build(ctx context.Context, w *worker, i int, n int64, timeout tim
 		err = fmt.Errorf("mix[%d]: the builder returned no request", i+1)
 	}
 	return spec, err
+}
+
+// checked runs mix entry i's check on the reply in res and returns the
+// request's kind: OK when the check accepts it (also a reply that failed,
+// such as an expected 404), CheckFailed when it rejects a reply that
+// succeeded, the reply's own kind when it rejects one that failed.
+func (l *Load) checked(ctx context.Context, w *worker, i int, res sendResult, timeout time.Duration) outcome.Kind {
+	err := l.check(ctx, w, i, res.reply, timeout)
+	switch {
+	case err == nil:
+		return outcome.OK
+	case res.kind == outcome.OK:
+		l.hookFailed(err)
+		return outcome.CheckFailed
+	case !errors.Is(err, ErrReplyRejected):
+		l.hookFailed(err) // the check itself failed to run
+	}
+	return res.kind
 }
 
 // check runs the script that checks mix entry i's reply.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -37,6 +38,20 @@ const (
 // fallback is the answer the client chose to give, as a resilient client
 // does, and is reported beside the failures.
 func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallback }
+
+// IsReply reports whether k says that the target answered: OK, an HTTP
+// error status, a JSON-RPC error or a tool error. A scenario's response
+// check sees every such reply; the other kinds (a timeout, a reset, a
+// request never sent) brought none.
+func (k Kind) IsReply() bool {
+	switch {
+	case k == OK, k == ToolError:
+		return true
+	case len(k) == len("http_4xx") && k[:5] == "http_":
+		return true
+	}
+	return strings.HasPrefix(string(k), "jsonrpc_")
+}
 
 // Failures sums the counts of the kinds that are failures.
 func Failures(counts map[Kind]int64) int64 {
