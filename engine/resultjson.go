@@ -249,6 +249,16 @@ type fileRequest struct {
 	Progress   int64                  `json:"progress,omitempty"`
 	Histograms fileHistograms         `json:"histograms"`
 	Seconds    []fileSecond           `json:"seconds"`
+	Samples    []fileSample           `json:"samples,omitempty"`
+}
+
+// fileSample is a FailureSample: a failed request as it came back.
+type fileSample struct {
+	Kind   outcome.Kind `json:"kind"`
+	AtMS   float64      `json:"at_ms"`
+	Status int          `json:"status,omitempty"`
+	Error  string       `json:"error,omitempty"`
+	Body   string       `json:"body,omitempty"`
 }
 
 // filePercentiles sums a histogram up, in milliseconds.
@@ -725,6 +735,9 @@ func loadFile(l LoadResult) (fileLoad, error) {
 		fq := fileRequest{Name: q.Name, Count: q.Count, Failures: q.Failures(), Errors: q.Errors,
 			LatencyMS: percentiles(q.Latency), ServiceMS: percentiles(q.Service), Progress: q.Progress,
 			Seconds: make([]fileSecond, 0, len(q.Seconds))}
+		for _, fs := range q.Samples {
+			fq.Samples = append(fq.Samples, fileSample{Kind: fs.Kind, AtMS: toMS(fs.At), Status: fs.Status, Error: fs.Error, Body: fs.Body})
+		}
 		if fq.Errors == nil {
 			fq.Errors = map[outcome.Kind]int64{}
 		}
@@ -1171,6 +1184,9 @@ func (fl fileLoad) load() (LoadResult, error) {
 		if q.Errors == nil {
 			q.Errors = map[outcome.Kind]int64{}
 		}
+		if q.Samples, err = samplesOf(fq.Samples); err != nil {
+			return l, fmt.Errorf("request %q: %w", fq.Name, err)
+		}
 		for _, h := range []struct {
 			dst  **hdrhistogram.Histogram
 			src  string
@@ -1193,4 +1209,24 @@ func (fl fileLoad) load() (LoadResult, error) {
 		l.Requests = append(l.Requests, q)
 	}
 	return l, nil
+}
+
+// samplesOf reads a request's failure samples, no more than a run keeps,
+// each clipped to the bounds a run applies.
+func samplesOf(fss []fileSample) ([]FailureSample, error) {
+	if len(fss) == 0 {
+		return nil, nil
+	}
+	if len(fss) > SamplesPerKind*maxSampleKinds {
+		return nil, fmt.Errorf("samples: %d, at most %d", len(fss), SamplesPerKind*maxSampleKinds)
+	}
+	out := make([]FailureSample, len(fss))
+	for i, fs := range fss {
+		if math.IsNaN(fs.AtMS) || math.IsInf(fs.AtMS, 0) {
+			return nil, fmt.Errorf("samples: %d: at_ms: expected a finite number", i)
+		}
+		out[i] = FailureSample{Kind: outcome.Kind(clipText(string(fs.Kind), 64)), At: fromMS(fs.AtMS), Status: fs.Status,
+			Error: clipText(fs.Error, SampleErrorBytes), Body: clipText(fs.Body, SampleBodyBytes)}
+	}
+	return out, nil
 }

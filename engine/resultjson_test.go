@@ -112,6 +112,11 @@ func TestResultsRoundTrip(t *testing.T) {
 	case len(res.Checks) != 8 || res.Checks[1].Passed || !res.Checks[7].NoData:
 		t.Fatalf("checks: %+v", res.Checks)
 	}
+	// The dead target's requests failed: refused, then rejected by its
+	// breaker; a few of each are kept as they came back.
+	if s := res.Loads[1].Requests[0].Samples; len(s) < 2 || s[0].Kind != "connect_refused" || !strings.Contains(s[0].Error, "connection refused") {
+		t.Fatalf("samples of the dead target: %+v", s)
+	}
 	meta := RunMeta{Version: "1.2.3", Scenario: "s.lua", Started: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC),
 		Error: "", ExitCode: 99, Plan: &plan}
 	data, err := res.JSON(meta)

@@ -111,6 +111,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if len(total.Errors) > 0 {
 		fmt.Fprintf(w, "  not ok, by kind: %s\n", formatErrors(total.Errors))
 	}
+	writeSamples(w, l.Requests)
 	fmt.Fprintf(w, "  service time (from send): p50 %s  p99 %s\n",
 		formatMicros(total.Service.ValueAtQuantile(50)), formatMicros(total.Service.ValueAtQuantile(99)))
 	firstByte := newHistogram()

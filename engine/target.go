@@ -138,6 +138,9 @@ type sendResult struct {
 	firstByte time.Duration
 	// progress counts progress notifications before an MCP response.
 	progress int
+	// fail is what the sender knows of a failure, for a sample; nil on
+	// success (and where nothing more than the kind is known).
+	fail *failureDetail
 }
 
 // withTimeout runs send under ctx bounded by d, and reports the bound
@@ -171,6 +174,9 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 		r = s.pool.Do(ctx, req)
 	}
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress}
+	if r.Kind.IsFailure() {
+		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(r.Result)}
+	}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
 	}
@@ -188,20 +194,17 @@ type httpSender struct {
 }
 
 func (s httpSender) send(ctx context.Context, keep bool) sendResult {
-	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult {
-		k, status, body := s.do(ctx, keep)
-		return sendResult{kind: k, reply: Reply{Kind: k, Status: status, Body: body}}
-	})
+	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult { return s.do(ctx, keep) })
 }
 
-func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byte) {
+func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 	var body io.Reader
 	if s.body != nil {
 		body = bytes.NewReader(s.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, s.method, s.url, body)
 	if err != nil {
-		return outcome.Other, 0, nil
+		return sendResult{kind: outcome.Other, fail: &failureDetail{err: err}}
 	}
 	for k, v := range s.header {
 		req.Header[k] = v
@@ -209,22 +212,38 @@ func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byt
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return outcome.Of(ctx.Err()), 0, nil
+			err = ctx.Err()
 		}
-		return outcome.Of(err), 0, nil
+		return sendResult{kind: outcome.Of(err), fail: &failureDetail{err: err}}
 	}
 	defer resp.Body.Close()
-	var kept []byte
-	if keep {
+	kind := outcome.HTTPStatus(resp.StatusCode)
+	var kept, head []byte
+	switch {
+	case keep:
 		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+		head = clipBody(kept)
+	case kind != outcome.OK: // the first bytes, for a sample
+		head = make([]byte, SampleBodyBytes)
+		var n int
+		n, err = io.ReadFull(resp.Body, head)
+		head = head[:n]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
 	}
 	if err == nil {
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
 	}
 	if err != nil {
-		return outcome.Of(err), resp.StatusCode, nil
+		return sendResult{kind: outcome.Of(err), reply: Reply{Kind: outcome.Of(err), Status: resp.StatusCode},
+			fail: &failureDetail{status: resp.StatusCode, err: err, body: head}}
 	}
-	return outcome.HTTPStatus(resp.StatusCode), resp.StatusCode, kept
+	res := sendResult{kind: kind, reply: Reply{Kind: kind, Status: resp.StatusCode, Body: kept}}
+	if kind != outcome.OK {
+		res.fail = &failureDetail{status: resp.StatusCode, body: head}
+	}
+	return res
 }
 
 // newSender builds the sender for r against t; pool is nil when the mix has
@@ -267,21 +286,41 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	defer responses.Put(resp)
 	defer resp.Close()
 	if err := s.c.Do(ctx, &s.req, resp); err != nil {
-		return sendResult{kind: httpcKind(err)}
+		k := httpcKind(err)
+		return sendResult{kind: k, fail: &failureDetail{err: err}}
 	}
 	res := sendResult{kind: outcome.HTTPStatus(resp.Status), firstByte: resp.FirstByte}
 	var err error
-	if keep {
+	var head []byte
+	switch {
+	case keep:
 		var body []byte
 		body, err = resp.ReadAll(nil, maxCheckedBody)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status, Body: body}
-	} else {
+		head = clipBody(body)
+	case res.kind != outcome.OK:
+		// The first bytes, for a sample; the rest is discarded so that
+		// the connection is kept.
+		head = make([]byte, SampleBodyBytes)
+		var n int
+		n, err = io.ReadFull(&resp.Body, head)
+		head = head[:n]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+		if err == nil {
+			err = resp.Discard(16 << 20)
+		}
+	default:
 		err = resp.Discard(16 << 20)
 	}
 	// A body over the bound keeps its status: the reply arrived.
 	if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
 		res.kind = httpcKind(err)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status}
+		res.fail = &failureDetail{status: resp.Status, err: err, body: head}
+	} else if res.kind != outcome.OK {
+		res.fail = &failureDetail{status: resp.Status, body: head}
 	}
 	return res
 }

@@ -48,6 +48,7 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	}
 	writeChecks(&b, res)
 	writeRequests(&b, res)
+	writeSamples(&b, res) // samples.go
 	writeRollouts(&b, res)
 	writeFaults(&b, res)
 	writeExperiments(&b, res)
