@@ -31,6 +31,7 @@ type Target struct {
 	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
 	fallback  bool             // the breaker's refusals are fallbacks
 	proxy     *FaultProxy      // in front of the target; nil without chaos
+	debug     *httpDebug       // logs plain HTTP exchanges; nil: none
 }
 
 // FaultProxy returns the fault proxy in front of the target, or nil when
@@ -191,6 +192,8 @@ type httpSender struct {
 	body    []byte
 	header  http.Header
 	timeout time.Duration
+	debug   *httpDebug // nil: not logged
+	target  string     // the target's name, for debug
 }
 
 func (s httpSender) send(ctx context.Context, keep bool) sendResult {
@@ -209,16 +212,28 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 	for k, v := range s.header {
 		req.Header[k] = v
 	}
+	var kept, head []byte // the body kept for a check, and its first bytes for a sample
+	var ex *exchange
+	if s.debug != nil {
+		ex = s.debug.begin(s.target, s.method, req.URL.RequestURI(), append([][2]string{{"Host", req.URL.Host}}, sortedHeader(req.Header)...), s.body)
+		defer ex.end()
+		keep = keep || s.debug.full // the body is logged
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
+		if ex != nil {
+			ex.fail(err)
+		}
 		return sendResult{kind: outcome.Of(err), fail: &failureDetail{err: err}}
 	}
 	defer resp.Body.Close()
+	if ex != nil {
+		defer func() { ex.reply(resp.StatusCode, "", sortedHeader(resp.Header), kept) }()
+	}
 	kind := outcome.HTTPStatus(resp.StatusCode)
-	var kept, head []byte
 	switch {
 	case keep:
 		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
@@ -266,16 +281,31 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}, nil
+		hs := &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}
+		if t.debug != nil {
+			hs.debug = &httpcDebug{d: t.debug, target: t.spec.Name, method: m, path: r.HTTP.Path,
+				header: append([][2]string{{"Host", t.hc.Host}}, t.fixed...)}
+		}
+		return hs, nil
 	}
-	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: t.header, timeout: t.spec.Timeout}, nil
+	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: t.header, timeout: t.spec.Timeout,
+		debug: t.debug, target: t.spec.Name}, nil
 }
 
 // httpcSender sends a plain HTTP request through the target's lean client,
 // whose Timeout bounds the exchange: no context per request.
 type httpcSender struct {
-	c   *httpc.Client
-	req httpc.Request
+	c     *httpc.Client
+	req   httpc.Request
+	debug *httpcDebug // nil: not logged
+}
+
+// httpcDebug is what --http-debug logs of an httpc request: the head the
+// template encodes.
+type httpcDebug struct {
+	d                    *httpDebug
+	target, method, path string
+	header               [][2]string
 }
 
 // responses recycles httpc responses and their buffers across requests.
@@ -285,11 +315,29 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	resp := responses.Get().(*httpc.Response)
 	defer responses.Put(resp)
 	defer resp.Close()
+	var ex *exchange
+	if s.debug != nil {
+		ex = s.debug.d.begin(s.debug.target, s.debug.method, s.debug.path, s.debug.header, s.req.Body)
+		defer ex.end()
+		keep = keep || s.debug.d.full // the body is logged
+	}
 	if err := s.c.Do(ctx, &s.req, resp); err != nil {
 		k := httpcKind(err)
+		if ex != nil {
+			ex.fail(err)
+		}
 		return sendResult{kind: k, fail: &failureDetail{err: err}}
 	}
 	res := sendResult{kind: outcome.HTTPStatus(resp.Status), firstByte: resp.FirstByte}
+	if ex != nil {
+		defer func() {
+			var header [][2]string
+			for k, v := range resp.Headers() {
+				header = append(header, [2]string{string(k), string(v)})
+			}
+			ex.reply(resp.Status, string(resp.Reason()), header, res.reply.Body)
+		}()
+	}
 	var err error
 	var head []byte
 	switch {

@@ -63,6 +63,8 @@ interrupted, aborted or failed), atomically; their paths are checked first:
                          rollout steps, generator health (docs/metrics.md)
       --report FILE      the HTML report: charts over time with faults, rollout steps
                          and open breakers shaded, checks, requests (self-contained)
+      --http-debug[=full]  log each plain HTTP request and its reply: heads, or with
+                         =full bodies too (the first 4 kB); not MCP requests
       --fail-on-errors[=RATE]  fail the run (exit 99) when more than RATE of all its
                          requests failed (5% or 0.05; alone: any failed request),
                          checks or none; for CI with scenarios that declare no sla
@@ -127,6 +129,9 @@ type options struct {
 	// over all the run's requests that still passes; negative: not
 	// checked. The zero value fails a run with any failed request.
 	failOnErrors float64
+	// httpDebug is --http-debug: what the log shows of each plain HTTP
+	// exchange. Zero: nothing.
+	httpDebug engine.HTTPDebug
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -150,6 +155,11 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests failed")
 		fs.Lookup("fail-on-errors").NoOptDefVal = "0%"
 	}
+	httpDebug := new(string)
+	if name == "run" {
+		httpDebug = fs.String("http-debug", "", "log each HTTP request's and reply's heads (=full: bodies too)")
+		fs.Lookup("http-debug").NoOptDefVal = "headers"
+	}
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
 		return options{}, exitUsage, false
@@ -171,6 +181,16 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 			return options{}, exitUsage, false
 		}
 		o.failOnErrors = rate
+	}
+	switch *httpDebug {
+	case "":
+	case "headers":
+		o.httpDebug = engine.HTTPDebugHeaders
+	case "full":
+		o.httpDebug = engine.HTTPDebugFull
+	default:
+		fmt.Fprintf(stderr, "reslua %s: --http-debug=%s: expected --http-debug (heads) or --http-debug=full (bodies too)\n", name, *httpDebug)
+		return options{}, exitUsage, false
 	}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -256,7 +276,7 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	}
 	started := time.Now()
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
-		Seed: o.seed, Chaos: chaosTargets})
+		Seed: o.seed, Chaos: chaosTargets, HTTPDebug: o.httpDebug})
 	if o.metricsAddr != "" {
 		// Served until the summary is printed, also after a Ctrl-C, so the
 		// final counts can be scraped.
