@@ -121,3 +121,14 @@ func TestOfTLS(t *testing.T) {
 		t.Error("a TLS failure is a failure and no reply")
 	}
 }
+
+// A reply is what the target answered; a check sees every one.
+func TestIsReply(t *testing.T) {
+	for k, want := range map[Kind]bool{OK: true, "http_4xx": true, "http_5xx": true, JSONRPC(-32601): true, ToolError: true,
+		Timeout: false, Reset: false, EOF: false, TLS: false, ConnectRefused: false, Protocol: false,
+		CheckFailed: false, ScriptError: false, Rejected: false, Canceled: false, Other: false, "http_xyz_": false} {
+		if got := k.IsReply(); got != want {
+			t.Errorf("%q.IsReply() = %v, want %v", k, got, want)
+		}
+	}
+}
