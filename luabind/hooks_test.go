@@ -584,6 +584,15 @@ load { name = "checks", target = t, rate = 60, duration = "1s", mix = {
 			t.Errorf("%s: %d requests, errors %v; want every one %s", r.Name, r.Count, r.Errors, k)
 		}
 	}
+	for _, r := range res.Loads[0].Requests {
+		if r.Name != "ok but rejected" {
+			continue
+		}
+		// The check's rejection says what came back, and why it was refused.
+		if len(r.Samples) == 0 || r.Samples[0].Status != 200 || r.Samples[0].Body != "fine" || r.Samples[0].Error != "scenario.lua:8: check failed: no" {
+			t.Errorf("samples of a rejected 200: %+v", r.Samples)
+		}
+	}
 	if !strings.Contains(log, "scenario.lua:6: oops 500") {
 		t.Errorf("the check that failed to run is not logged:\n%s", log)
 	}
