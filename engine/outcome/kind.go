@@ -47,10 +47,8 @@ func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallbac
 // check sees every such reply; the other kinds (a timeout, a reset, a
 // request never sent) brought none.
 func (k Kind) IsReply() bool {
-	switch {
-	case k == OK, k == ToolError:
-		return true
-	case len(k) == len("http_4xx") && k[:5] == "http_":
+	switch k {
+	case OK, ToolError, "http_4xx", "http_5xx":
 		return true
 	}
 	return strings.HasPrefix(string(k), "jsonrpc_")

@@ -126,7 +126,7 @@ func TestOfTLS(t *testing.T) {
 func TestIsReply(t *testing.T) {
 	for k, want := range map[Kind]bool{OK: true, "http_4xx": true, "http_5xx": true, JSONRPC(-32601): true, ToolError: true,
 		Timeout: false, Reset: false, EOF: false, TLS: false, ConnectRefused: false, Protocol: false,
-		CheckFailed: false, ScriptError: false, Rejected: false, Canceled: false, Other: false, "http_xyz_": false} {
+		CheckFailed: false, ScriptError: false, Rejected: false, Canceled: false, Other: false, "http_xyz": false} {
 		if got := k.IsReply(); got != want {
 			t.Errorf("%q.IsReply() = %v, want %v", k, got, want)
 		}
