@@ -82,9 +82,16 @@ func formatPercent(ratio float64) string {
 	}
 }
 
-// writeVerdict writes the summary's last line: the verdict, in the words
-// of Result.Verdict, and why.
+// writeVerdict writes the summary's last line: the verdict and why.
 func (r *Result) writeVerdict(w io.Writer, meta RunMeta) {
+	fmt.Fprintf(w, "\nverdict: %s\n", r.VerdictLine(meta))
+}
+
+// VerdictLine returns the verdict in words, as the summary's last line
+// and the HTML report show it: PASS, FAIL, ABORTED, ERROR or INTERRUPTED
+// (Verdict's, in capitals) and why, e.g. "PASS (no checks; 100% of 1200
+// requests failed)".
+func (r *Result) VerdictLine(meta RunMeta) string {
 	failed := 0
 	for _, c := range r.Checks {
 		if !c.Passed {
@@ -101,23 +108,21 @@ func (r *Result) writeVerdict(w io.Writer, meta RunMeta) {
 	note := r.failureNote()
 	switch r.Verdict(meta) {
 	case VerdictError:
-		fmt.Fprintf(w, "\nverdict: ERROR (%s)\n", firstLine(meta.Error))
+		return fmt.Sprintf("ERROR (%s)", firstLine(meta.Error))
 	case VerdictInterrupted:
-		fmt.Fprintf(w, "\nverdict: INTERRUPTED (stopped before its end; on what was recorded, %s%s)\n", checks, note)
+		return fmt.Sprintf("INTERRUPTED (stopped before its end; on what was recorded, %s%s)", checks, note)
 	case VerdictAborted:
-		fmt.Fprintf(w, "\nverdict: ABORTED (run aborted: %s)\n", r.Aborted)
+		return fmt.Sprintf("ABORTED (run aborted: %s)", r.Aborted)
 	case VerdictFailed:
 		if n := r.FailedExperiments(); n > 0 {
-			fmt.Fprintf(w, "\nverdict: FAIL (%d experiment%s did not hold; %s%s)\n", n, plural(n), checks, note)
-			return
+			return fmt.Sprintf("FAIL (%d experiment%s did not hold; %s%s)", n, plural(n), checks, note)
 		}
-		fmt.Fprintf(w, "\nverdict: FAIL (%s%s)\n", checks, note)
-	default:
-		if len(r.Checks) == 0 && len(r.Experiments) > 0 {
-			checks = fmt.Sprintf("no checks; %d experiment%s held", len(r.Experiments), plural(len(r.Experiments)))
-		}
-		fmt.Fprintf(w, "\nverdict: PASS (%s%s)\n", checks, note)
+		return fmt.Sprintf("FAIL (%s%s)", checks, note)
 	}
+	if len(r.Checks) == 0 && len(r.Experiments) > 0 {
+		checks = fmt.Sprintf("no checks; %d experiment%s held", len(r.Experiments), plural(len(r.Experiments)))
+	}
+	return fmt.Sprintf("PASS (%s%s)", checks, note)
 }
 
 // firstLine returns s up to its first newline.

@@ -41,3 +41,26 @@ func TestReportSamples(t *testing.T) {
 		t.Error("a body is written unescaped")
 	}
 }
+
+// The page's verdict is the summary's and the exit code's: a run that
+// ended on a script error is an ERROR, not a PASS of its checks.
+func TestReportVerdictAgrees(t *testing.T) {
+	res := sampleResult(t)
+	res.Checks = res.Checks[:1] // the check that passed
+	for _, tc := range []struct {
+		meta Meta
+		want string
+	}{
+		{Meta{}, `<p class="verdict pass">PASS (1 of 1 checks passed; 6% of 1000 requests failed)</p>`},
+		{Meta{Error: "s.lua:5: attempt to index a nil value"}, `<p class="verdict fail">ERROR (s.lua:5: attempt to index a nil value)</p>`},
+		{Meta{Interrupted: true}, `<p class="verdict fail">INTERRUPTED (stopped before its end; on what was recorded, 1 of 1 checks passed; 6% of 1000 requests failed)</p>`},
+	} {
+		var page strings.Builder
+		if err := Render(&page, res, tc.meta); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(page.String(), tc.want) {
+			t.Errorf("%+v: page lacks %s", tc.meta, tc.want)
+		}
+	}
+}

@@ -157,7 +157,8 @@ func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io
 // renderReport renders the HTML report of a run.
 func renderReport(res *engine.Result, meta engine.RunMeta) ([]byte, error) {
 	var buf bytes.Buffer
-	err := report.Render(&buf, res, report.Meta{Scenario: meta.Scenario, Version: meta.Version, Started: meta.Started})
+	err := report.Render(&buf, res, report.Meta{Scenario: meta.Scenario, Version: meta.Version, Started: meta.Started,
+		Error: meta.Error, Interrupted: meta.Interrupted})
 	return buf.Bytes(), err
 }
 
