@@ -388,11 +388,11 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	sent := l.clock.Now()
 	res := s.send(ctx, e.Check) // the sender applies the target's timeout
 	done := l.clock.Now()
-	if br != nil {
-		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
-	}
 	if e.Check && res.kind.IsReply() {
 		l.checked(ctx, w, i, &res, timeout)
+	}
+	if br != nil { // the checked outcome: an expected 404 is a success
+		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
 	}
 	l.stats[i].recordAt(a.intended, res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
 }
