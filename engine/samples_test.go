@@ -167,3 +167,44 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 		t.Errorf("samples %+v", got)
 	}
 }
+
+// An MCP request refused with a 401 says so, with the body's start, as a
+// TypeScript or go-sdk server behind an auth check answers.
+func TestMCPFailureSamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends requests to a real server")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"invalid_token","error_description":"missing bearer token"}`)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	r := NewRun(Config{})
+	tg, err := r.AddTarget(TargetSpec{Name: "auth", URL: srv.URL + "/mcp", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.StartLoad(ctx, LoadSpec{Name: "mcp", Target: tg, Rate: 20, Duration: 300 * time.Millisecond, Sessions: 1,
+		Mix: []MixEntry{{Weight: 1, Request: RequestSpec{MCP: &MCPRequest{Method: "tools/call", Tool: "echo",
+			Params: []byte(`{"name":"echo","arguments":{"message":"hi"}}`)}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Wait(ctx)
+	res, err := r.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := res.Loads[0].Requests[0]
+	if q.Count == 0 || len(q.Samples) == 0 {
+		t.Fatalf("%d requests, errors %v, samples %+v", q.Count, q.Errors, q.Samples)
+	}
+	for _, s := range q.Samples {
+		if s.Kind != "http_4xx" || s.Status != 401 || !strings.Contains(s.Error, "missing bearer token") {
+			t.Errorf("sample %+v, want http_4xx, 401 and the body's text", s)
+		}
+	}
+}
