@@ -48,3 +48,39 @@ func TestBreakerSettingsAreValidated(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// A reply the scenario's check accepts (an expected 404) is a success for
+// the client-side breaker too, and a 200 it rejects a failure: the
+// breaker sees the request's outcome as the summary counts it.
+func TestBreakerSeesTheCheckedOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		reply    outcome.Kind
+		check    error
+		want     outcome.Kind
+		opens    int
+		rejected int64
+	}{
+		{"accepted 404", "http_4xx", nil, outcome.OK, 0, 0},
+		// 3 rejected replies open it for the rest of the run.
+		{"rejected 200", outcome.OK, ErrReplyRejected, outcome.CheckFailed, 1, 27},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := testLoad(10, 3*time.Second, 1, 100, 1)
+				b, err := breaker.New(breaker.Settings{Name: "t", ConsecutiveFailures: 3, OpenFor: breaker.Fixed(time.Hour), Clock: SystemClock})
+				if err != nil {
+					t.Fatal(err)
+				}
+				l.spec.Target.breaker = b
+				l.spec.Hooks = &goHooks{check: func(entry int, r Reply) error { return tc.check }}
+				l.spec.Mix[0].Check = true
+				q := runLoad(l, fakeSender(func(context.Context) outcome.Kind { return tc.reply })).Requests[0]
+				if q.Count != 30 || q.Errors[outcome.Rejected] != tc.rejected || len(b.OpenDurations()) != tc.opens ||
+					(tc.want == outcome.OK) != (q.Failures() == 0) {
+					t.Errorf("%d requests, errors %v, breaker opened %d times; want 30, %d rejected, %d", q.Count, q.Errors, len(b.OpenDurations()), tc.rejected, tc.opens)
+				}
+			})
+		})
+	}
+}

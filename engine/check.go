@@ -296,25 +296,25 @@ func parseValue(s string, u unit) (float64, error) {
 	case unitRatio:
 		if p, ok := strings.CutSuffix(s, "%"); ok {
 			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil || v < 0 || v > 100 {
+			if err != nil || !(v >= 0 && v <= 100) { // NaN too
 				return 0, fmt.Errorf("expected a percentage between 0%% and 100%%, got %q", s)
 			}
 			return v / 100, nil
 		}
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v < 0 || v > 1 {
+		if err != nil || !(v >= 0 && v <= 1) { // NaN too
 			return 0, fmt.Errorf("expected a percentage such as 1%% or a ratio between 0 and 1, got %q", s)
 		}
 		return v, nil
 	case unitRate:
 		v, err := strconv.ParseFloat(strings.TrimSuffix(s, "/s"), 64)
-		if err != nil || v < 0 {
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) { // NaN and Inf hold no threshold
 			return 0, fmt.Errorf("expected requests per second such as 250 or 250/s, got %q", s)
 		}
 		return v, nil
 	default:
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v < 0 || v != math.Trunc(v) {
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) || v != math.Trunc(v) {
 			return 0, fmt.Errorf("expected a whole number, got %q", s)
 		}
 		return v, nil

@@ -187,7 +187,7 @@ func TestHangingTargetEndsOnTime(t *testing.T) {
 			// The summary and results.json say so.
 			res := &Result{Elapsed: time.Second + grace, Loads: []LoadResult{r}}
 			var sum strings.Builder
-			res.WriteSummary(&sum)
+			res.WriteSummary(&sum, RunMeta{})
 			want := fmt.Sprintf("interrupted: 2 requests still in flight %s after the load's end (graceful_stop) were cut", grace)
 			if !strings.Contains(sum.String(), want) || !closed && !strings.Contains(sum.String(), "8 unsent") {
 				t.Errorf("summary lacks %q or the unsent arrivals:\n%s", want, sum.String())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/reslua/reslua/engine/outcome"
 )
@@ -24,12 +25,23 @@ type WorkerHooks interface {
 	// as outcome.ScriptError without sending anything. Build must return
 	// when ctx is done (the request's timeout or the run's hard stop).
 	Build(ctx context.Context, entry int, n int64) (RequestSpec, error)
-	// Check inspects the reply to a request of mix entry `entry` that
-	// succeeded; an error fails it as outcome.CheckFailed.
+	// Check inspects every reply to a request of mix entry `entry`: one
+	// that succeeded, and one that did not (an HTTP error status, a
+	// JSON-RPC error, a tool error; Reply.Kind says which). Nil accepts
+	// the reply, which then counts as a success, so that a scenario can
+	// expect a 404. An error rejects it: a reply that succeeded fails as
+	// outcome.CheckFailed, one that failed keeps its kind. An error that
+	// wraps ErrReplyRejected is the check's plain "no" (not logged for a
+	// failed reply); others are the script's errors. A request that got no
+	// reply (a timeout, a reset) is not checked.
 	Check(ctx context.Context, entry int, r Reply) error
 	// Close releases the worker's resources.
 	Close()
 }
+
+// ErrReplyRejected is wrapped by the error of a check that answered no
+// (rather than failing to run).
+var ErrReplyRejected = errors.New("reply rejected by the check")
 
 // Reply is what a check sees of one response.
 type Reply struct {

@@ -412,7 +412,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 		if err != nil { // nothing was sent
 			l.hookFailed(err)
 			now := l.clock.Now()
-			l.stats[i].recordAt(a.intended, sendResult{kind: outcome.ScriptError}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].recordAt(a.intended, sendResult{kind: outcome.ScriptError, fail: &failureDetail{err: err}}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}
@@ -426,7 +426,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 				kind = outcome.Fallback
 			}
 			now := l.clock.Now()
-			l.stats[i].recordAt(a.intended, sendResult{kind: kind}, now.Sub(a.intended), 0, now.Sub(a.intended))
+			l.stats[i].recordAt(a.intended, sendResult{kind: kind, fail: &failureDetail{err: err}}, now.Sub(a.intended), 0, now.Sub(a.intended))
 			return
 		}
 	}
@@ -437,16 +437,11 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	if res.kind != outcome.OK && interrupted(ctx) {
 		res.kind = outcome.Interrupted // whatever the cut looked like to the sender
 	}
-	if br != nil {
-		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
+	if e.Check && res.kind.IsReply() {
+		l.checked(ctx, w, i, &res, timeout)
 	}
-	if e.Check && res.kind == outcome.OK {
-		if err := l.check(ctx, w, i, res.reply, timeout); err != nil && interrupted(ctx) {
-			res.kind = outcome.Interrupted
-		} else if err != nil {
-			l.hookFailed(err)
-			res.kind = outcome.CheckFailed
-		}
+	if br != nil { // the checked outcome: an expected 404 is a success
+		br.RecordAt(tok, breakerOutcome(res.kind), done.Sub(sent), done)
 	}
 	l.stats[i].recordAt(a.intended, res, done.Sub(a.intended), done.Sub(sent), sent.Sub(a.intended))
 }
@@ -484,6 +479,26 @@ func (l *Load) build(ctx context.Context, w *worker, i int, n int64, timeout tim
 		err = fmt.Errorf("mix[%d]: the builder returned no request", i+1)
 	}
 	return spec, err
+}
+
+// checked runs mix entry i's check on the reply in res and sets the
+// request's kind: OK when the check accepts it (also a reply that failed,
+// such as an expected 404), CheckFailed when it rejects a reply that
+// succeeded, the reply's own kind when it rejects one that failed.
+func (l *Load) checked(ctx context.Context, w *worker, i int, res *sendResult, timeout time.Duration) {
+	err := l.check(ctx, w, i, res.reply, timeout)
+	switch {
+	case err != nil && interrupted(ctx):
+		res.kind, res.fail = outcome.Interrupted, nil // the grace ran out during the check
+	case err == nil:
+		res.kind, res.fail = outcome.OK, nil
+	case res.kind == outcome.OK:
+		l.hookFailed(err)
+		res.kind = outcome.CheckFailed
+		res.fail = &failureDetail{status: res.reply.Status, err: err, body: clipBody(res.reply.Body)}
+	case !errors.Is(err, ErrReplyRejected):
+		l.hookFailed(err) // the check itself failed to run
+	}
 }
 
 // check runs the script that checks mix entry i's reply.

@@ -188,6 +188,10 @@ type RequestResult struct {
 	// timeline in which requests of this name were due (by intended
 	// start), in order; seconds without requests are left out.
 	Seconds []SecondStats
+	// Samples are a few failures of each kind as they came back (the
+	// first SamplesPerKind of each), in the order they were recorded;
+	// nil when no request failed.
+	Samples []FailureSample
 }
 
 // Failures returns how many outcomes count against the error rate.

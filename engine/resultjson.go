@@ -43,6 +43,10 @@ type RunMeta struct {
 	// Error is a failure that ended the run early, such as a script error
 	// after traffic started; the run's status is then "failed". Zero: none.
 	Error string
+	// Interrupted is set when the run was stopped from outside (a
+	// signal); the verdict is then "interrupted", as Result.Interrupted
+	// makes it.
+	Interrupted bool
 	// ExitCode is the exit code the run ends with.
 	ExitCode int
 	// Plan is what the scenario declares, as the check pass saw it. Nil:
@@ -57,7 +61,8 @@ type Results struct {
 	// Status is "completed", "interrupted", "aborted" or "failed"; Reason
 	// says why a run did not complete.
 	Status, Reason string
-	// Verdict is "passed" or "failed".
+	// Verdict is one of the Verdict constants ("passed", "failed",
+	// "aborted", "interrupted", "error").
 	Verdict string
 	// Plan is the "plan" object as written, or nil: a description of the
 	// scenario, not something to run again.
@@ -73,20 +78,12 @@ func (r *Result) Status(meta RunMeta) (status, reason string) {
 	switch {
 	case meta.Error != "":
 		return "failed", meta.Error
-	case r.Interrupted:
+	case meta.Interrupted || r.Interrupted:
 		return "interrupted", "stopped before its end; the results hold what was recorded until then"
 	case r.Aborted != "":
 		return "aborted", r.Aborted
 	}
 	return "completed", ""
-}
-
-// Verdict returns "passed" or "failed", as Passed decides.
-func (r *Result) Verdict() string {
-	if r.Passed() {
-		return "passed"
-	}
-	return "failed"
 }
 
 // JSON returns the results file of r: indented JSON ending in a newline.
@@ -118,7 +115,7 @@ func ReadResults(data []byte) (*Results, error) {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	out := &Results{
-		Meta:   RunMeta{Version: f.Version, Scenario: f.Scenario, Started: f.StartedAt, Error: f.Error, ExitCode: f.ExitCode},
+		Meta:   RunMeta{Version: f.Version, Scenario: f.Scenario, Started: f.StartedAt, Error: f.Error, Interrupted: f.Interrupted, ExitCode: f.ExitCode},
 		Status: f.Status, Reason: f.Reason, Verdict: f.Verdict, Result: res,
 	}
 	if len(f.Plan) > 0 && string(f.Plan) != "null" {
@@ -273,6 +270,16 @@ type fileRequest struct {
 	ServerRequests *fileServerRequests `json:"server_requests,omitempty"`
 	Histograms     fileHistograms      `json:"histograms"`
 	Seconds        []fileSecond        `json:"seconds"`
+	Samples        []fileSample        `json:"samples,omitempty"`
+}
+
+// fileSample is a FailureSample: a failed request as it came back.
+type fileSample struct {
+	Kind   outcome.Kind `json:"kind"`
+	AtMS   float64      `json:"at_ms"`
+	Status int          `json:"status,omitempty"`
+	Error  string       `json:"error,omitempty"`
+	Body   string       `json:"body,omitempty"`
 }
 
 // filePercentiles sums a histogram up, in milliseconds.
@@ -585,8 +592,8 @@ func (r *Result) file(meta RunMeta) (*resultsFile, error) {
 	status, reason := r.Status(meta)
 	f := &resultsFile{
 		Schema: ResultsSchema, Version: meta.Version, Scenario: meta.Scenario, StartedAt: meta.Started,
-		ElapsedMS: toMS(r.Elapsed), Status: status, Reason: reason, Interrupted: r.Interrupted, Aborted: r.Aborted,
-		Error: meta.Error, DryRun: r.DryRun, Verdict: r.Verdict(), ExitCode: meta.ExitCode,
+		ElapsedMS: toMS(r.Elapsed), Status: status, Reason: reason, Interrupted: r.Interrupted || meta.Interrupted, Aborted: r.Aborted,
+		Error: meta.Error, DryRun: r.DryRun, Verdict: r.Verdict(meta), ExitCode: meta.ExitCode,
 		Checks: fileChecks(r.Checks), Events: fileEvents(r.Events),
 		Phases: make([]filePhase, 0, len(r.Phases)), Loads: make([]fileLoad, 0, len(r.Loads)),
 		Routers: make([]fileRouter, 0, len(r.Routers)), Rollouts: make([]fileRollout, 0, len(r.Rollouts)),
@@ -754,6 +761,9 @@ func loadFile(l LoadResult) (fileLoad, error) {
 		if q.ServerRequests != (mcp.ServerRequests{}) {
 			sr := fileServerRequests(q.ServerRequests)
 			fq.ServerRequests = &sr
+		}
+		for _, fs := range q.Samples {
+			fq.Samples = append(fq.Samples, fileSample{Kind: fs.Kind, AtMS: toMS(fs.At), Status: fs.Status, Error: fs.Error, Body: fs.Body})
 		}
 		if fq.Errors == nil {
 			fq.Errors = map[outcome.Kind]int64{}
@@ -1205,6 +1215,9 @@ func (fl fileLoad) load() (LoadResult, error) {
 		if q.Errors == nil {
 			q.Errors = map[outcome.Kind]int64{}
 		}
+		if q.Samples, err = samplesOf(fq.Samples); err != nil {
+			return l, fmt.Errorf("request %q: %w", fq.Name, err)
+		}
 		for _, h := range []struct {
 			dst  **hdrhistogram.Histogram
 			src  string
@@ -1227,4 +1240,24 @@ func (fl fileLoad) load() (LoadResult, error) {
 		l.Requests = append(l.Requests, q)
 	}
 	return l, nil
+}
+
+// samplesOf reads a request's failure samples, no more than a run keeps,
+// each clipped to the bounds a run applies.
+func samplesOf(fss []fileSample) ([]FailureSample, error) {
+	if len(fss) == 0 {
+		return nil, nil
+	}
+	if len(fss) > SamplesPerKind*maxSampleKinds {
+		return nil, fmt.Errorf("samples: %d, at most %d", len(fss), SamplesPerKind*maxSampleKinds)
+	}
+	out := make([]FailureSample, len(fss))
+	for i, fs := range fss {
+		if math.IsNaN(fs.AtMS) || math.IsInf(fs.AtMS, 0) {
+			return nil, fmt.Errorf("samples: %d: at_ms: expected a finite number", i)
+		}
+		out[i] = FailureSample{Kind: outcome.Kind(clipText(string(fs.Kind), 64)), At: fromMS(fs.AtMS), Status: fs.Status,
+			Error: clipText(fs.Error, SampleErrorBytes), Body: clipText(fs.Body, SampleBodyBytes)}
+	}
+	return out, nil
 }

@@ -112,6 +112,11 @@ func TestResultsRoundTrip(t *testing.T) {
 	case len(res.Checks) != 8 || res.Checks[1].Passed || !res.Checks[7].NoData:
 		t.Fatalf("checks: %+v", res.Checks)
 	}
+	// The dead target's requests failed: refused, then rejected by its
+	// breaker; a few of each are kept as they came back.
+	if s := res.Loads[1].Requests[0].Samples; len(s) < 2 || s[0].Kind != "connect_refused" || !strings.Contains(s[0].Error, "connection refused") {
+		t.Fatalf("samples of the dead target: %+v", s)
+	}
 	meta := RunMeta{Version: "1.2.3", Scenario: "s.lua", Started: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC),
 		Error: "", ExitCode: 99, Plan: &plan}
 	data, err := res.JSON(meta)
@@ -136,8 +141,8 @@ func TestResultsRoundTrip(t *testing.T) {
 	}
 	// What the summary and the checks show comes out the same.
 	var want, got strings.Builder
-	res.WriteSummary(&want)
-	back.Result.WriteSummary(&got)
+	res.WriteSummary(&want, meta)
+	back.Result.WriteSummary(&got, back.Meta)
 	if want.String() != got.String() {
 		t.Errorf("summary of the result read back differs:\n%s\nwant:\n%s", got.String(), want.String())
 	}
@@ -283,9 +288,12 @@ func TestResultsStatus(t *testing.T) {
 		status, verd string
 	}{
 		{Result{}, RunMeta{}, "completed", "passed"},
-		{Result{Interrupted: true}, RunMeta{}, "interrupted", "passed"},
-		{Result{Aborted: "load \"l\" fell behind"}, RunMeta{}, "aborted", "failed"},
-		{Result{Interrupted: true}, RunMeta{Error: "s.lua:3: boom"}, "failed", "passed"},
+		{Result{Interrupted: true}, RunMeta{}, "interrupted", "interrupted"},
+		{Result{}, RunMeta{Interrupted: true}, "interrupted", "interrupted"},
+		{Result{Aborted: "load \"l\" fell behind"}, RunMeta{}, "aborted", "aborted"},
+		// A script error stops the loads (Interrupted) and is the run's
+		// ending: verdict "error", not "passed" (issue 10).
+		{Result{Interrupted: true}, RunMeta{Error: "s.lua:3: boom"}, "failed", "error"},
 		{Result{Checks: []CheckResult{never}}, RunMeta{}, "completed", "failed"},
 	} {
 		data, err := c.r.JSON(c.meta)
@@ -305,7 +313,7 @@ func TestResultsStatus(t *testing.T) {
 				t.Errorf("never read back as %v:\n%s", got.Measured, data)
 			}
 		}
-		if back.Result.Interrupted != c.r.Interrupted || back.Result.Aborted != c.r.Aborted || back.Meta.Error != c.meta.Error {
+		if back.Result.Interrupted != (c.r.Interrupted || c.meta.Interrupted) || back.Result.Aborted != c.r.Aborted || back.Meta.Error != c.meta.Error {
 			t.Errorf("%+v read back as %+v", c.r, back.Result)
 		}
 	}

@@ -40,6 +40,9 @@ type Config struct {
 	// TargetSpec.Chaos: those a dry run of the script injected faults
 	// into (Plan.Faults). Zero: none.
 	Chaos []string
+	// HTTPDebug logs each plain HTTP exchange of the targets to Log: the
+	// heads, or the bodies too. Zero: none.
+	HTTPDebug HTTPDebug
 }
 
 // Run is one execution of a scenario. Its methods are called by one script
@@ -277,6 +280,9 @@ func (r *Run) AddTarget(spec TargetSpec) (*Target, error) {
 	}
 	t := newTarget(spec, r.cfg.ClientVersion, r.clock)
 	t.proxy = fp
+	if r.cfg.HTTPDebug != HTTPDebugOff && r.cfg.Log != nil {
+		t.debug = &httpDebug{w: r.cfg.Log, full: r.cfg.HTTPDebug == HTTPDebugFull}
+	}
 	r.mu.Lock()
 	r.targets = append(r.targets, t)
 	r.mu.Unlock()

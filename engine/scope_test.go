@@ -249,7 +249,7 @@ func TestSummaryShowsScopes(t *testing.T) {
 		r.Checks = append(r.Checks, r.evaluate(c))
 	}
 	var b bytes.Buffer
-	r.WriteSummary(&b)
+	r.WriteSummary(&b, RunMeta{})
 	out := b.String()
 	lines := strings.Split(out, "\n")
 	for _, want := range []struct{ check, value, detail string }{

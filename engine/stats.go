@@ -53,6 +53,8 @@ type requestStats struct {
 	// sc; nil sc records none.
 	sc     *seriesClock
 	series series
+	// samples keeps a few failures of each kind as they came back.
+	samples sampleSet
 }
 
 // newRequestStats returns the stats of request name; sc places its
@@ -73,6 +75,13 @@ func (s *requestStats) recordAt(intended time.Time, r sendResult, latency, servi
 	s.count++
 	if r.kind != outcome.OK {
 		s.errors[r.kind]++
+		if r.kind.IsFailure() {
+			var at time.Duration
+			if s.sc != nil {
+				at = s.sc.offset(intended.Add(latency))
+			}
+			s.samples.add(r.kind, at, r.fail)
+		}
 	}
 	recordDuration(s.latency, latency)
 	if r.kind != outcome.Rejected && r.kind != outcome.Fallback && r.kind != outcome.ScriptError {
@@ -106,6 +115,7 @@ func (s *requestStats) snapshot() RequestResult {
 		FirstByte: hdrhistogram.Import(s.firstByte.Export()),
 		Progress:  s.progress,
 		Seconds:   s.series.snapshot(),
+		Samples:   s.samples.snapshot(),
 
 		ServerRequests: s.serverRequests,
 	}

@@ -16,13 +16,16 @@ import (
 // WriteSummary writes the end-of-run summary: per load, a table of request
 // names with count, achieved rate, latency percentiles and errors; the
 // load's sessions, queue and scheduler health; then every check with its
-// measured value.
-func (r *Result) WriteSummary(w io.Writer) {
+// measured value, and the verdict, which meta's ending (an error, an
+// interruption) decides first (see Verdict). A dry run gets no verdict.
+func (r *Result) WriteSummary(w io.Writer, meta RunMeta) {
 	status := "completed"
 	switch {
 	case r.Aborted != "":
 		status = "ABORTED (" + r.Aborted + ")"
-	case r.Interrupted:
+	case meta.Error != "":
+		status = "FAILED"
+	case r.Interrupted || meta.Interrupted:
 		status = "INTERRUPTED"
 	}
 	fmt.Fprintf(w, "\nrun %s after %s\n", status, r.Elapsed.Round(time.Millisecond))
@@ -48,26 +51,23 @@ func (r *Result) WriteSummary(w io.Writer) {
 	writeHealth(w, r.Generator, r.Elapsed, completed)
 	if len(r.Checks) == 0 {
 		fmt.Fprintln(w, "\nchecks: none declared")
-		switch {
-		case r.Aborted != "":
-			fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
-		case r.FailedExperiments() > 0:
-			fmt.Fprintf(w, "\nverdict: FAIL (%d experiment%s did not hold)\n", r.FailedExperiments(), plural(r.FailedExperiments()))
-		case len(r.Experiments) > 0 && !r.DryRun:
-			fmt.Fprintf(w, "\nverdict: PASS (%d experiment%s held)\n", len(r.Experiments), plural(len(r.Experiments)))
-		}
-		return
+	} else {
+		r.writeChecks(w)
 	}
+	if !r.DryRun {
+		r.writeVerdict(w, meta)
+	}
+}
+
+// writeChecks writes the checks' table: each check with its mark, its
+// measured value and where it was declared.
+func (r *Result) writeChecks(w io.Writer) {
 	fmt.Fprintln(w, "\nchecks")
 	// The table is aligned on its own; each check's detail, if any, then
 	// goes on the line below it, so that a long one widens no column.
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	failed := 0
 	for _, c := range r.Checks {
-		if !c.Passed {
-			failed++
-		}
 		value := c.Value()
 		if c.NoData && c.Detail == "" {
 			value = "no requests matched"
@@ -80,17 +80,6 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if d := r.Checks[i].Detail; d != "" {
 			fmt.Fprintf(w, "      %s\n", d)
 		}
-	}
-	switch {
-	case r.Aborted != "":
-		fmt.Fprintf(w, "\nverdict: FAIL (run aborted: %s)\n", r.Aborted)
-	case r.FailedExperiments() > 0:
-		fmt.Fprintf(w, "\nverdict: FAIL (%d experiment%s did not hold; %d of %d checks failed)\n",
-			r.FailedExperiments(), plural(r.FailedExperiments()), failed, len(r.Checks))
-	case failed == 0:
-		fmt.Fprintf(w, "\nverdict: PASS (%d of %d checks passed)\n", len(r.Checks), len(r.Checks))
-	default:
-		fmt.Fprintf(w, "\nverdict: FAIL (%d of %d checks failed)\n", failed, len(r.Checks))
 	}
 }
 
@@ -122,6 +111,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 	if len(total.Errors) > 0 {
 		fmt.Fprintf(w, "  not ok, by kind: %s\n", formatErrors(total.Errors))
 	}
+	writeSamples(w, l.Requests)
 	fmt.Fprintf(w, "  service time (from send): p50 %s  p99 %s\n",
 		formatMicros(total.Service.ValueAtQuantile(50)), formatMicros(total.Service.ValueAtQuantile(99)))
 	firstByte := newHistogram()

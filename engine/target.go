@@ -31,6 +31,7 @@ type Target struct {
 	breaker   *breaker.Breaker // nil without TargetSpec.Breaker
 	fallback  bool             // the breaker's refusals are fallbacks
 	proxy     *FaultProxy      // in front of the target; nil without chaos
+	debug     *httpDebug       // logs plain HTTP exchanges; nil: none
 }
 
 // FaultProxy returns the fault proxy in front of the target, or nil when
@@ -157,6 +158,9 @@ type sendResult struct {
 	// serverRequests counts the requests the MCP server sent during the
 	// call (each answered by the client).
 	serverRequests mcp.ServerRequests
+	// fail is what the sender knows of a failure, for a sample; nil on
+	// success (and where nothing more than the kind is known).
+	fail *failureDetail
 }
 
 // withTimeout runs send under ctx bounded by d, and reports the bound
@@ -190,6 +194,9 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 		r = s.pool.Do(ctx, req)
 	}
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress, serverRequests: r.ServerRequests}
+	if r.Kind.IsFailure() {
+		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(r.Result)}
+	}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
 	}
@@ -204,46 +211,73 @@ type httpSender struct {
 	body    []byte
 	header  http.Header
 	timeout time.Duration
+	debug   *httpDebug // nil: not logged
+	target  string     // the target's name, for debug
 }
 
 func (s httpSender) send(ctx context.Context, keep bool) sendResult {
-	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult {
-		k, status, body := s.do(ctx, keep)
-		return sendResult{kind: k, reply: Reply{Kind: k, Status: status, Body: body}}
-	})
+	return withTimeout(ctx, s.timeout, func(ctx context.Context) sendResult { return s.do(ctx, keep) })
 }
 
-func (s httpSender) do(ctx context.Context, keep bool) (outcome.Kind, int, []byte) {
+func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 	var body io.Reader
 	if s.body != nil {
 		body = bytes.NewReader(s.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, s.method, s.url, body)
 	if err != nil {
-		return outcome.Other, 0, nil
+		return sendResult{kind: outcome.Other, fail: &failureDetail{err: err}}
 	}
 	for k, v := range s.header {
 		req.Header[k] = v
 	}
+	var kept, head []byte // the body kept for a check, and its first bytes for a sample
+	var ex *exchange
+	if s.debug != nil {
+		ex = s.debug.begin(s.target, s.method, req.URL.RequestURI(), append([][2]string{{"Host", req.URL.Host}}, sortedHeader(req.Header)...), s.body)
+		defer ex.end()
+		keep = keep || s.debug.full // the body is logged
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return outcome.Of(ctx.Err()), 0, nil
+			err = ctx.Err()
 		}
-		return outcome.Of(err), 0, nil
+		if ex != nil {
+			ex.fail(err)
+		}
+		return sendResult{kind: outcome.Of(err), fail: &failureDetail{err: err}}
 	}
 	defer resp.Body.Close()
-	var kept []byte
-	if keep {
+	if ex != nil {
+		defer func() { ex.reply(resp.StatusCode, "", sortedHeader(resp.Header), kept) }()
+	}
+	kind := outcome.HTTPStatus(resp.StatusCode)
+	switch {
+	case keep:
 		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+		head = clipBody(kept)
+	case kind != outcome.OK: // the first bytes, for a sample
+		head = make([]byte, SampleBodyBytes)
+		var n int
+		n, err = io.ReadFull(resp.Body, head)
+		head = head[:n]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
 	}
 	if err == nil {
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
 	}
 	if err != nil {
-		return outcome.Of(err), resp.StatusCode, nil
+		return sendResult{kind: outcome.Of(err), reply: Reply{Kind: outcome.Of(err), Status: resp.StatusCode},
+			fail: &failureDetail{status: resp.StatusCode, err: err, body: head}}
 	}
-	return outcome.HTTPStatus(resp.StatusCode), resp.StatusCode, kept
+	res := sendResult{kind: kind, reply: Reply{Kind: kind, Status: resp.StatusCode, Body: kept}}
+	if kind != outcome.OK {
+		res.fail = &failureDetail{status: resp.StatusCode, body: head}
+	}
+	return res
 }
 
 // newSender builds the sender for r against t; pool is nil when the mix has
@@ -266,16 +300,31 @@ func (t *Target) newSender(r RequestSpec, pool *mcp.Pool) (sender, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}, nil
+		hs := &httpcSender{c: t.hc, req: httpc.Request{Template: tpl, Body: r.HTTP.Body}}
+		if t.debug != nil {
+			hs.debug = &httpcDebug{d: t.debug, target: t.spec.Name, method: m, path: r.HTTP.Path,
+				header: append([][2]string{{"Host", t.hc.Host}}, t.fixed...)}
+		}
+		return hs, nil
 	}
-	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: t.header, timeout: t.spec.Timeout}, nil
+	return httpSender{client: t.http, method: m, url: t.origin + r.HTTP.Path, body: r.HTTP.Body, header: t.header, timeout: t.spec.Timeout,
+		debug: t.debug, target: t.spec.Name}, nil
 }
 
 // httpcSender sends a plain HTTP request through the target's lean client,
 // whose Timeout bounds the exchange: no context per request.
 type httpcSender struct {
-	c   *httpc.Client
-	req httpc.Request
+	c     *httpc.Client
+	req   httpc.Request
+	debug *httpcDebug // nil: not logged
+}
+
+// httpcDebug is what --http-debug logs of an httpc request: the head the
+// template encodes.
+type httpcDebug struct {
+	d                    *httpDebug
+	target, method, path string
+	header               [][2]string
 }
 
 // responses recycles httpc responses and their buffers across requests.
@@ -285,22 +334,60 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	resp := responses.Get().(*httpc.Response)
 	defer responses.Put(resp)
 	defer resp.Close()
+	var ex *exchange
+	if s.debug != nil {
+		ex = s.debug.d.begin(s.debug.target, s.debug.method, s.debug.path, s.debug.header, s.req.Body)
+		defer ex.end()
+		keep = keep || s.debug.d.full // the body is logged
+	}
 	if err := s.c.Do(ctx, &s.req, resp); err != nil {
-		return sendResult{kind: httpcKind(err)}
+		k := httpcKind(err)
+		if ex != nil {
+			ex.fail(err)
+		}
+		return sendResult{kind: k, fail: &failureDetail{err: err}}
 	}
 	res := sendResult{kind: outcome.HTTPStatus(resp.Status), firstByte: resp.FirstByte}
+	if ex != nil {
+		defer func() {
+			var header [][2]string
+			for k, v := range resp.Headers() {
+				header = append(header, [2]string{string(k), string(v)})
+			}
+			ex.reply(resp.Status, string(resp.Reason()), header, res.reply.Body)
+		}()
+	}
 	var err error
-	if keep {
+	var head []byte
+	switch {
+	case keep:
 		var body []byte
 		body, err = resp.ReadAll(nil, maxCheckedBody)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status, Body: body}
-	} else {
+		head = clipBody(body)
+	case res.kind != outcome.OK:
+		// The first bytes, for a sample; the rest is discarded so that
+		// the connection is kept.
+		head = make([]byte, SampleBodyBytes)
+		var n int
+		n, err = io.ReadFull(&resp.Body, head)
+		head = head[:n]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+		if err == nil {
+			err = resp.Discard(16 << 20)
+		}
+	default:
 		err = resp.Discard(16 << 20)
 	}
 	// A body over the bound keeps its status: the reply arrived.
 	if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
 		res.kind = httpcKind(err)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status}
+		res.fail = &failureDetail{status: resp.Status, err: err, body: head}
+	} else if res.kind != outcome.OK {
+		res.fail = &failureDetail{status: resp.Status, body: head}
 	}
 	return res
 }

@@ -44,7 +44,7 @@ func TestRatesAreOverThePlannedWindow(t *testing.T) {
 				res := &Result{Elapsed: tc.dur, Loads: []LoadResult{r}}
 
 				var sum strings.Builder
-				res.WriteSummary(&sum)
+				res.WriteSummary(&sum, RunMeta{})
 				if !strings.Contains(sum.String(), tc.summary) {
 					t.Errorf("summary lacks %q:\n%s", tc.summary, sum.String())
 				}

@@ -37,7 +37,7 @@ func runOneLoad(t *testing.T, url string, sessions int, mix []MixEntry) (LoadRes
 		t.Fatal(err)
 	}
 	var sum strings.Builder
-	res.WriteSummary(&sum)
+	res.WriteSummary(&sum, RunMeta{})
 	data, err := res.JSON(RunMeta{Version: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/reslua/reslua/engine"
+	"github.com/reslua/reslua/engine/outcome"
 )
 
 // hooks implements engine.Hooks for the Lua functions of one load's mix:
@@ -277,8 +278,11 @@ func (w *hookWorker) Build(ctx context.Context, entry int, n int64) (engine.Requ
 }
 
 // Check implements engine.WorkerHooks: it calls the entry's check with
-// the reply. Returning nothing or true passes; false or nil (with an
-// optional message), another value, or an error fails.
+// the reply, whether it succeeded or not (reply.kind says). true accepts
+// it, also a failed reply (an expected 404), which then counts as a
+// success; returning nothing accepts a reply that succeeded only. false
+// or nil (with an optional message) rejects it, as does an error or
+// another value.
 func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error {
 	fn := w.check[entry]
 	if fn == nil {
@@ -289,7 +293,7 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 	top := L.GetTop()
 	defer L.SetTop(top)
 	ud := L.NewUserData()
-	ud.Value = &reply{status: r.Status, body: r.Body, mcp: w.mcp[entry]}
+	ud.Value = &reply{status: r.Status, outcome: r.Kind, body: r.Body, mcp: w.mcp[entry]}
 	ud.Metatable = w.replyMT
 	L.Push(fn)
 	L.Push(ud)
@@ -297,6 +301,9 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 		return hookError(ctx, fn, "check", err)
 	}
 	if L.GetTop() == top {
+		if r.Kind != outcome.OK {
+			return &Error{Pos: definedAt(fn), Msg: "check failed: " + string(r.Kind) + " not accepted (return true to accept it)", Err: engine.ErrReplyRejected}
+		}
 		return nil
 	}
 	switch v := L.Get(top + 1); v {
@@ -307,7 +314,7 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 		if L.GetTop() > top+1 {
 			msg += ": " + L.ToStringMeta(L.Get(top+2)).String()
 		}
-		return &Error{Pos: definedAt(fn), Msg: msg}
+		return &Error{Pos: definedAt(fn), Msg: msg, Err: engine.ErrReplyRejected}
 	default:
 		return &Error{Pos: definedAt(fn), Msg: fmt.Sprintf(
 			"check failed: the check returned %s; return true to pass, or false and a message to fail", describe(v))}
@@ -346,11 +353,13 @@ func hookError(ctx context.Context, fn *lua.LFunction, what string, err error) e
 	return &Error{Pos: pos, Msg: rest}
 }
 
-// reply is the userdata a check receives: reply.status, reply.body and,
+// reply is the userdata a check receives: reply.status, reply.kind (the
+// outcome: "ok", "http_4xx", "jsonrpc_-32601", ...), reply.body and,
 // for an MCP request, reply.result (the JSON-RPC result, decoded on first
 // use).
 type reply struct {
 	status  int
+	outcome outcome.Kind
 	body    []byte
 	mcp     bool
 	text    lua.LValue // body as a string, once asked for
@@ -362,7 +371,7 @@ func (*reply) kind() string     { return "reply" }
 func (r *reply) String() string { return "reply " + strconv.Itoa(r.status) }
 
 // replyFields lists a reply's fields for messages.
-const replyFields = "status, body, result"
+const replyFields = "status, kind, body, result"
 
 // newReplyType returns the metatable of replies in L.
 func newReplyType(L *lua.LState) *lua.LTable {
@@ -375,6 +384,8 @@ func newReplyType(L *lua.LState) *lua.LTable {
 		switch key := L.Get(2); key {
 		case lua.LString("status"):
 			L.Push(lua.LNumber(r.status))
+		case lua.LString("kind"):
+			L.Push(lua.LString(r.outcome))
 		case lua.LString("body"):
 			if r.text == nil {
 				r.text = lua.LString(r.body)

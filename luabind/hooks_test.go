@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -297,7 +300,7 @@ load { name = "e", target = t, rate = 1, duration = "1s", mix = {
 		{4, 200, "{}", `scenario.lua:8: check failed: why`},
 		{5, 200, "{}", ``},
 		{5, 500, "{}", `scenario.lua:9: check failed`},
-		{6, 200, "{}", `scenario.lua:10: a reply has no field "nope"; its fields are status, body, result`},
+		{6, 200, "{}", `scenario.lua:10: a reply has no field "nope"; its fields are status, kind, body, result`},
 		{7, 200, "{}", `scenario.lua:11: check failed: the check returned string "yes"; return true to pass, or false and a message to fail`},
 		{8, 200, string(tools), ``},
 		{8, 200, `{"tools":[{"name":"add"}]}`, `scenario.lua:14: no echo`},
@@ -543,4 +546,62 @@ func newBenchScript(b *testing.B, src string) *Script {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// TestCheckSeesEveryReply: a check is called on every reply, not only on
+// 2xx, against a real HTTP server answering 404 and 500: true accepts a
+// failed reply (an expected 404 counts as a success); false, nothing or
+// an error keep its kind; only a check that failed to run is logged.
+func TestCheckSeesEveryReply(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "fine") })
+	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusInternalServerError) })
+	srv := httptest.NewServer(mux) // every other path: 404
+	defer srv.Close()
+	res, log := runReal(t, strings.ReplaceAll(`local t = target { name = "web", url = "URL/" }
+load { name = "checks", target = t, rate = 60, duration = "1s", mix = {
+  { 1, http.get("/missing"), name = "expected 404", check = function(r) return r.status == 404 and r.kind == "http_4xx" end },
+  { 1, http.get("/missing"), name = "unexpected 404", check = function(r) return r.status == 200, "got " .. r.status end },
+  { 1, http.get("/broken"), name = "silent", check = function(r) end },
+  { 1, http.get("/broken"), name = "buggy", check = function(r) error("oops " .. r.status) end },
+  { 1, http.get("/ok"), name = "ok", check = function(r) return r.kind == "ok" and r.body == "fine" end },
+  { 1, http.get("/ok"), name = "ok but rejected", check = function(r) return false, "no" end },
+} }:wait()
+`, "URL", srv.URL))
+	if len(res.Loads) != 1 || len(res.Loads[0].Requests) != 6 {
+		t.Fatalf("result: %+v", res)
+	}
+	want := map[string]outcome.Kind{"expected 404": outcome.OK, "unexpected 404": "http_4xx", "silent": "http_5xx",
+		"buggy": "http_5xx", "ok": outcome.OK, "ok but rejected": outcome.CheckFailed}
+	for _, r := range res.Loads[0].Requests {
+		k := want[r.Name]
+		switch {
+		case r.Count == 0:
+			t.Errorf("%s: no requests", r.Name)
+		case k == outcome.OK && len(r.Errors) > 0:
+			t.Errorf("%s: errors %v, want none", r.Name, r.Errors)
+		case k != outcome.OK && (len(r.Errors) != 1 || r.Errors[k] != r.Count):
+			t.Errorf("%s: %d requests, errors %v; want every one %s", r.Name, r.Count, r.Errors, k)
+		}
+	}
+	for _, r := range res.Loads[0].Requests {
+		if r.Name != "ok but rejected" {
+			continue
+		}
+		// The check's rejection says what came back, and why it was refused.
+		if len(r.Samples) == 0 || r.Samples[0].Status != 200 || r.Samples[0].Body != "fine" || r.Samples[0].Error != "scenario.lua:8: check failed: no" {
+			t.Errorf("samples of a rejected 200: %+v", r.Samples)
+		}
+	}
+	if !strings.Contains(log, "scenario.lua:6: oops 500") {
+		t.Errorf("the check that failed to run is not logged:\n%s", log)
+	}
+	for _, quiet := range []string{"got 404", "not accepted"} {
+		if strings.Contains(log, quiet) {
+			t.Errorf("a check's plain no on a failed reply is logged (%q):\n%s", quiet, log)
+		}
+	}
+	if !strings.Contains(log, "scenario.lua:8: check failed: no") {
+		t.Errorf("a rejected 200 is not logged:\n%s", log)
+	}
 }

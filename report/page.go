@@ -18,6 +18,11 @@ type Meta struct {
 	Scenario, Version string
 	// Started is when the run began; zero: not shown.
 	Started time.Time
+	// Error and Interrupted say how the run ended, as engine.RunMeta's
+	// do, so that the page's verdict is the exit code's; zero: it ended
+	// on its own.
+	Error       string
+	Interrupted bool
 }
 
 // Render writes the report of res as one self-contained HTML page.
@@ -30,7 +35,7 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head><body>\n",
 		html.EscapeString(title), css)
 	fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"meta\">%s</p>\n", html.EscapeString(title), html.EscapeString(summaryLine(res, meta)))
-	fmt.Fprintf(&b, "<p class=\"verdict %s\">%s</p>\n", verdictClass(res), html.EscapeString(verdict(res)))
+	fmt.Fprintf(&b, "<p class=\"verdict %s\">%s</p>\n", verdictClass(res, meta), html.EscapeString(verdict(res, meta)))
 
 	end := res.Elapsed.Seconds()
 	bands := timelineBands(res)
@@ -48,6 +53,7 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	}
 	writeChecks(&b, res)
 	writeRequests(&b, res)
+	writeSamples(&b, res) // samples.go
 	writeRollouts(&b, res)
 	writeFaults(&b, res)
 	writeExperiments(&b, res)
@@ -85,26 +91,14 @@ func summaryLine(res *engine.Result, meta Meta) string {
 	return strings.Join(parts, " · ")
 }
 
-func verdict(res *engine.Result) string {
-	failed := 0
-	for _, c := range res.Checks {
-		if !c.Passed {
-			failed++
-		}
-	}
-	switch {
-	case res.Aborted != "":
-		return "FAIL: run aborted (" + res.Aborted + ")"
-	case res.FailedExperiments() > 0:
-		return fmt.Sprintf("FAIL: %d experiment(s) did not hold", res.FailedExperiments())
-	case failed > 0:
-		return fmt.Sprintf("FAIL: %d of %d checks failed", failed, len(res.Checks))
-	}
-	return fmt.Sprintf("PASS: %d of %d checks passed", len(res.Checks), len(res.Checks))
+// verdict is the run's verdict in words, as the summary's last line
+// gives it (engine.Result.VerdictLine).
+func verdict(res *engine.Result, meta Meta) string {
+	return res.VerdictLine(engine.RunMeta{Error: meta.Error, Interrupted: meta.Interrupted})
 }
 
-func verdictClass(res *engine.Result) string {
-	if res.Passed() {
+func verdictClass(res *engine.Result, meta Meta) string {
+	if res.Verdict(engine.RunMeta{Error: meta.Error, Interrupted: meta.Interrupted}) == engine.VerdictPassed {
 		return "pass"
 	}
 	return "fail"

@@ -87,7 +87,7 @@ func TestRenderPage(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"FAIL: 1 of 2 checks failed", "error_rate &lt; 1%", "60 of 1000 failed", "tools/call echo", "http_5xx=60", ">150ms<"} {
+	for _, want := range []string{"FAIL (1 of 2 checks failed; 6% of 1000 requests failed)", "error_rate &lt; 1%", "60 of 1000 failed", "tools/call echo", "http_5xx=60", ">150ms<"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,11 +63,17 @@ interrupted, aborted or failed), atomically; their paths are checked first:
                          rollout steps, generator health (docs/metrics.md)
       --report FILE      the HTML report: charts over time with faults, rollout steps
                          and open breakers shaded, checks, requests (self-contained)
+      --http-debug[=full]  log each plain HTTP request and its reply: heads, or with
+                         =full bodies too (the first 4 kB); not MCP requests
+      --fail-on-errors[=RATE]  fail the run (exit 99) when more than RATE of all its
+                         requests failed (5% or 0.05; alone: any failed request),
+                         checks or none; for CI with scenarios that declare no sla
 
   reslua report RESULTS.json -o REPORT.html   render saved results (--out) again
 
-Exit codes: 0 all checks passed, 99 a check failed, 2 usage or script error,
-1 runtime failure, 130 interrupted.
+Exit codes: 0 all checks passed, 99 a check failed or the run aborted, 2 usage or
+script error, 1 runtime failure, 130 interrupted; results.json, the JUnit XML and the
+summary's verdict line say the same (passed, failed, aborted, error, interrupted).
 `
 
 // run is the whole command, testable in-process: it parses args, runs the
@@ -117,6 +125,13 @@ type options struct {
 	// metricsAddr is --metrics-addr: where /metrics is served during the
 	// run; zero: not served.
 	metricsAddr string
+	// failOnErrors is --fail-on-errors: the largest error rate (0 to 1)
+	// over all the run's requests that still passes; negative: not
+	// checked. The zero value fails a run with any failed request.
+	failOnErrors float64
+	// httpDebug is --http-debug: what the log shows of each plain HTTP
+	// exchange. Zero: nothing.
+	httpDebug engine.HTTPDebug
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -134,9 +149,16 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		junit = fs.String("junit", "", "write the checks as JUnit XML to FILE")
 		report = fs.String("report", "", "write the HTML report to FILE")
 	}
-	metricsAddr := new(string)
+	metricsAddr, failOnErrors := new(string), new(string)
 	if name == "run" {
 		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus /metrics at ADDR during the run")
+		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests failed")
+		fs.Lookup("fail-on-errors").NoOptDefVal = "0%"
+	}
+	httpDebug := new(string)
+	if name == "run" {
+		httpDebug = fs.String("http-debug", "", "log each HTTP request's and reply's heads (=full: bodies too)")
+		fs.Lookup("http-debug").NoOptDefVal = "headers"
 	}
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "reslua %s: %v\n\n%s", name, err, usage)
@@ -151,7 +173,25 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		return options{}, exitUsage, false
 	}
 	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet,
-		results: *results, junit: *junit, report: *report, metricsAddr: *metricsAddr}
+		results: *results, junit: *junit, report: *report, metricsAddr: *metricsAddr, failOnErrors: -1}
+	if *failOnErrors != "" {
+		rate, err := parseRate(*failOnErrors)
+		if err != nil {
+			fmt.Fprintf(stderr, "reslua %s: --fail-on-errors: %v\n", name, err)
+			return options{}, exitUsage, false
+		}
+		o.failOnErrors = rate
+	}
+	switch *httpDebug {
+	case "":
+	case "headers":
+		o.httpDebug = engine.HTTPDebugHeaders
+	case "full":
+		o.httpDebug = engine.HTTPDebugFull
+	default:
+		fmt.Fprintf(stderr, "reslua %s: --http-debug=%s: expected --http-debug (heads) or --http-debug=full (bodies too)\n", name, *httpDebug)
+		return options{}, exitUsage, false
+	}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			o.env[k] = v
@@ -170,6 +210,20 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	}
 	o.libPath = append(o.libPath, *libs...)
 	return o, 0, true
+}
+
+// parseRate reads an error rate: a percentage ("5%") or a ratio ("0.05"),
+// from 0 to 1.
+func parseRate(s string) (float64, error) {
+	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err == nil && pct {
+		f /= 100
+	}
+	if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
+		return 0, fmt.Errorf("expected an error rate such as 5%% or 0.05 (0 to 1), got %q", s)
+	}
+	return f, nil
 }
 
 func runCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
@@ -222,7 +276,7 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	}
 	started := time.Now()
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
-		Seed: o.seed, Chaos: chaosTargets})
+		Seed: o.seed, Chaos: chaosTargets, HTTPDebug: o.httpDebug})
 	if o.metricsAddr != "" {
 		// Served until the summary is printed, also after a Ctrl-C, so the
 		// final counts can be scraped.
@@ -268,20 +322,27 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	}
 	res, finishErr := r.Finish(finishCtx)
 	stopProgress()
-	res.WriteSummary(stdout)
-	code, failure := exitPassed, ""
+	// How the run ended decides its verdict (engine.Result.Verdict), and
+	// the verdict the exit code: the summary, the results file and the
+	// JUnit XML say what the exit code says.
+	meta := engine.RunMeta{Version: version, Scenario: o.file, Started: started, Interrupted: interrupted, Plan: &plan}
+	runtime := false
 	switch {
 	case interrupted:
-		code = exitInterrupted
 	case scriptErr != nil:
-		code, failure = exitCodeOf(scriptErr), scriptErr.Error()
+		meta.Error, runtime = scriptErr.Error(), errors.Is(scriptErr, engine.ErrRuntime)
 	case finishErr != nil:
 		fmt.Fprintf(stderr, "%v\n", finishErr)
-		code, failure = exitUsage, finishErr.Error()
-	case !res.Passed():
-		code = exitCheckFailed
+		meta.Error = finishErr.Error()
 	}
-	meta := engine.RunMeta{Version: version, Scenario: o.file, Started: started, Error: failure, ExitCode: code, Plan: &plan}
+	if o.failOnErrors >= 0 {
+		if err := res.AddErrorRateCheck(o.failOnErrors, "--fail-on-errors"); err != nil {
+			fmt.Fprintf(stderr, "reslua: %v\n", err) // validated by parseFlags
+		}
+	}
+	code := exitCode(res.Verdict(meta), runtime)
+	meta.ExitCode = code
+	res.WriteSummary(stdout, meta)
 	if err := writeOutputs(outputsOf(o), res, meta, stderr); err != nil {
 		fmt.Fprintf(stderr, "reslua: %v\n", err)
 		if code == exitPassed {
@@ -291,11 +352,18 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	return code
 }
 
-// exitCodeOf maps a script error to an exit code: a failure of the
-// machinery (a demo server that cannot listen) is a runtime failure, the
-// rest are the script's.
-func exitCodeOf(err error) int {
-	if errors.Is(err, engine.ErrRuntime) {
+// exitCode maps a run's verdict to its exit code (DESIGN.md §9); an error
+// is reslua's own (1) when runtime is set, the script's (2) otherwise.
+func exitCode(verdict string, runtime bool) int {
+	switch verdict {
+	case engine.VerdictPassed:
+		return exitPassed
+	case engine.VerdictFailed, engine.VerdictAborted:
+		return exitCheckFailed
+	case engine.VerdictInterrupted:
+		return exitInterrupted
+	}
+	if runtime {
 		return exitRuntime
 	}
 	return exitUsage

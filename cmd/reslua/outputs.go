@@ -157,7 +157,8 @@ func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io
 // renderReport renders the HTML report of a run.
 func renderReport(res *engine.Result, meta engine.RunMeta) ([]byte, error) {
 	var buf bytes.Buffer
-	err := report.Render(&buf, res, report.Meta{Scenario: meta.Scenario, Version: meta.Version, Started: meta.Started})
+	err := report.Render(&buf, res, report.Meta{Scenario: meta.Scenario, Version: meta.Version, Started: meta.Started,
+		Error: meta.Error, Interrupted: meta.Interrupted})
 	return buf.Bytes(), err
 }
 
@@ -314,7 +315,7 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 // junitXML renders the run's checks, experiments and end as JUnit XML.
 func junitXML(res *engine.Result, meta engine.RunMeta) ([]byte, error) {
 	suite := junitSuite{Name: meta.Scenario, Time: seconds(res.Elapsed),
-		Properties: []junitProperty{{"reslua.version", meta.Version}, {"verdict", res.Verdict()}}}
+		Properties: []junitProperty{{"reslua.version", meta.Version}, {"verdict", res.Verdict(meta)}}}
 	if !meta.Started.IsZero() {
 		suite.Timestamp = meta.Started.UTC().Format("2006-01-02T15:04:05")
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/reslua/reslua/engine"
 )
 
 // binary is the reslua binary under test: this test binary, which
@@ -34,9 +36,10 @@ func (b *binary) waitFor(s string) bool {
 	return false
 }
 
-// startBinary starts reslua on the scenario src and returns once its
+// startBinary starts reslua on the scenario src (with args after it,
+// relative to the test's temporary directory) and returns once its
 // stderr has shown the line ready.
-func startBinary(t *testing.T, src, ready string) *binary {
+func startBinary(t *testing.T, src, ready string, args ...string) *binary {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the binary with demo servers")
@@ -54,7 +57,8 @@ func startBinary(t *testing.T, src, ready string) *binary {
 	if err := os.WriteFile(scenario, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := &binary{cmd: exec.Command(bin, scenario), done: make(chan struct{}), lines: make(chan string, 10000)}
+	b := &binary{cmd: exec.Command(bin, append([]string{scenario}, args...)...), done: make(chan struct{}), lines: make(chan string, 10000)}
+	b.cmd.Dir = dir
 	b.cmd.Stdout = &b.stdout
 	errPipe, err := b.cmd.StderrPipe()
 	if err != nil {
@@ -171,5 +175,38 @@ deploy.canary { router = lb, from = "blue", to = "green", steps = { 50, 100 }, h
 		if !strings.Contains(b.stdout.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, &b.stdout)
 		}
+	}
+}
+
+// An interrupted run's verdict is "interrupted" in the summary, the
+// results file and the JUnit XML, as its exit code 130 says.
+func TestInterruptedVerdictAgrees(t *testing.T) {
+	b := startBinary(t, signalScenario, "traffic flowing", "-q", "--out", "results.json", "--junit", "junit.xml")
+	if err := b.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.wait(); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, &b.stdout, &b.stderr)
+	}
+	if !strings.Contains(b.stdout.String(), "verdict: INTERRUPTED (stopped before its end") {
+		t.Errorf("summary:\n%s", &b.stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(b.cmd.Dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := engine.ReadResults(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Verdict != engine.VerdictInterrupted || saved.Meta.ExitCode != exitInterrupted || saved.Status != "interrupted" {
+		t.Errorf("results.json: verdict %q, exit code %d, status %q", saved.Verdict, saved.Meta.ExitCode, saved.Status)
+	}
+	xml, err := os.ReadFile(filepath.Join(b.cmd.Dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(xml, []byte(`<property name="verdict" value="interrupted">`)) {
+		t.Errorf("junit.xml:\n%s", xml)
 	}
 }

@@ -2,11 +2,14 @@ package outcome
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -22,6 +25,7 @@ const (
 	Timeout        Kind = "timeout"         // the per-request timeout fired
 	Reset          Kind = "reset"           // the peer reset the connection
 	EOF            Kind = "eof"             // the peer closed the connection mid-exchange
+	TLS            Kind = "tls"             // the TLS handshake failed: an untrusted or invalid certificate, a protocol mismatch
 	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
 	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
@@ -39,6 +43,18 @@ const (
 // fallback is the answer the client chose to give, as a resilient client
 // does, and is reported beside the failures.
 func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Interrupted && k != Fallback }
+
+// IsReply reports whether k says that the target answered: OK, an HTTP
+// error status, a JSON-RPC error or a tool error. A scenario's response
+// check sees every such reply; the other kinds (a timeout, a reset, a
+// request never sent) brought none.
+func (k Kind) IsReply() bool {
+	switch k {
+	case OK, ToolError, "http_4xx", "http_5xx":
+		return true
+	}
+	return strings.HasPrefix(string(k), "jsonrpc_")
+}
 
 // Failures sums the counts of the kinds that are failures.
 func Failures(counts map[Kind]int64) int64 {
@@ -81,6 +97,8 @@ func Of(err error) Kind {
 		return Timeout
 	case errors.As(err, &ne) && ne.Timeout():
 		return Timeout
+	case isTLS(err):
+		return TLS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ConnectRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
@@ -90,4 +108,20 @@ func Of(err error) Kind {
 	default:
 		return Other
 	}
+}
+
+// isTLS reports whether err is a failed TLS handshake: a certificate that
+// does not verify (unknown authority, wrong host name, expired), or an
+// alert or a record that is not TLS from the peer.
+func isTLS(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) ||
+		errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
 }

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +87,48 @@ func TestStatusAndCodes(t *testing.T) {
 	}
 	if OK.IsFailure() || Canceled.IsFailure() || Interrupted.IsFailure() || !Timeout.IsFailure() || !ToolError.IsFailure() {
 		t.Error("IsFailure: OK, Canceled and Interrupted are not failures; the rest are")
+	}
+}
+
+// A real TLS server on 127.0.0.1 with a self-signed certificate fails
+// verification; trusted, it still fails for a host name its certificate
+// does not name. Both are TLS failures, not "other" (issue 10).
+func TestOfTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes fail on purpose
+	srv.StartTLS()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	_, untrusted := client.Get(srv.URL)
+	trusting := srv.Client()
+	_, wrongName := trusting.Get(strings.Replace(srv.URL, "127.0.0.1", "localhost", 1))
+	for name, tc := range map[string]struct {
+		err  error
+		text string
+	}{
+		"self-signed": {untrusted, "x509: certificate signed by unknown authority"},
+		"host name":   {wrongName, "x509: certificate is valid for"},
+	} {
+		if got := Of(tc.err); got != TLS {
+			t.Errorf("%s: Of(%v) = %q, want %q", name, tc.err, got, TLS)
+		}
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.text) {
+			t.Errorf("%s: %v, want %q", name, tc.err, tc.text)
+		}
+	}
+	if !TLS.IsFailure() || TLS.IsReply() {
+		t.Error("a TLS failure is a failure and no reply")
+	}
+}
+
+// A reply is what the target answered; a check sees every one.
+func TestIsReply(t *testing.T) {
+	for k, want := range map[Kind]bool{OK: true, "http_4xx": true, "http_5xx": true, JSONRPC(-32601): true, ToolError: true,
+		Timeout: false, Reset: false, EOF: false, TLS: false, ConnectRefused: false, Protocol: false,
+		CheckFailed: false, ScriptError: false, Rejected: false, Canceled: false, Other: false, "http_xyz": false} {
+		if got := k.IsReply(); got != want {
+			t.Errorf("%q.IsReply() = %v, want %v", k, got, want)
+		}
 	}
 }

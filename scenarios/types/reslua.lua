@@ -239,6 +239,7 @@ function deploy.canary(spec) end
 
 ---@class reslua.Reply
 ---@field status integer
+---@field kind string the outcome: "ok", "http_4xx", "http_5xx", "jsonrpc_-32601", "mcp_is_error"
 ---@field body string
 ---@field result any the JSON-RPC result of an MCP request, decoded
 
@@ -248,7 +249,7 @@ function deploy.canary(spec) end
 ---@field [1] integer weight
 ---@field [2] reslua.Request|reslua.Builder a request, or a function building one per request
 ---@field name? string required for a builder
----@field check? fun(reply: reslua.Reply): boolean?, string?
+---@field check? fun(reply: reslua.Reply): boolean?, string? called on every reply, also a 4xx/5xx; true accepts it
 
 ---@class reslua.LoadSpec
 ---@field name? string default: the target's name
