@@ -40,6 +40,10 @@ type Config struct {
 	// TargetSpec.Chaos: those a dry run of the script injected faults
 	// into (Plan.Faults). Zero: none.
 	Chaos []string
+	// TestID names this run among others (k6's testid): it labels every
+	// Prometheus series of the run (label testid) and is kept in the
+	// Result. Zero: no label.
+	TestID string
 }
 
 // Run is one execution of a scenario. Its methods are called by one script
@@ -485,7 +489,7 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		kv.Close()
 	}
 
-	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
+	res := &Result{TestID: r.cfg.TestID, Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
 		Breakers: breakers, Routers: routers, Rollouts: r.rolloutResults(), Events: r.events.sorted(events...)}
 	res.Phases = r.phases.all(res.Elapsed)
 	res.Faults = faults
