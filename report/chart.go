@@ -66,11 +66,13 @@ func (c Chart) HTML() string {
 	maxV := 0.0
 	for _, s := range c.Series {
 		for _, p := range s.Points {
-			end = math.Max(end, p.T)
-			maxV = math.Max(maxV, p.V)
+			if finite(p) {
+				end = math.Max(end, p.T)
+				maxV = math.Max(maxV, p.V)
+			}
 		}
 	}
-	if end <= 0 {
+	if !(end > 0) || math.IsInf(end, 0) {
 		end = 1
 	}
 	yTicks := valueTicks(maxV)
@@ -119,7 +121,9 @@ func (c Chart) HTML() string {
 		}
 		var pts []string
 		for _, p := range s.Points {
-			pts = append(pts, fmt.Sprintf("%.2f,%.1f", x(p.T), y(p.V)))
+			if finite(p) { // a NaN would void the whole line
+				pts = append(pts, fmt.Sprintf("%.2f,%.1f", x(p.T), y(p.V)))
+			}
 		}
 		fmt.Fprintf(&b, `<polyline class="line" data-series="%s" fill="none" stroke="%s" stroke-width="1.5" vector-effect="non-scaling-stroke" points="%s"><title>%s</title></polyline>`,
 			html.EscapeString(s.Name), colors[i], strings.Join(pts, " "), html.EscapeString(s.Name))
@@ -140,6 +144,11 @@ func (c Chart) HTML() string {
 	}
 	b.WriteString(`</div></figure>`)
 	return b.String()
+}
+
+// finite tells whether p can be drawn.
+func finite(p Point) bool {
+	return !math.IsNaN(p.T) && !math.IsInf(p.T, 0) && !math.IsNaN(p.V) && !math.IsInf(p.V, 0)
 }
 
 // niceStep returns the smallest of 1, 2 and 5 times a power of ten that is
@@ -184,7 +193,7 @@ var timeSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600,
 // timeTicks returns the time axis's ticks, from 0 to end: at most ten
 // steps of the first of timeSteps that allows it.
 func timeTicks(end float64) []float64 {
-	step := timeSteps[len(timeSteps)-1]
+	step := 86400 * niceStep(end/86400/10) // days, past the last of timeSteps
 	for _, s := range timeSteps {
 		if end/s <= 10 {
 			step = s
@@ -199,7 +208,7 @@ func timeTicks(end float64) []float64 {
 }
 
 // formatSeconds renders a time tick as a user reads it: 500ms, 45s, 2m,
-// 1m30s, 1h.
+// 1m30s, 1h, 5d.
 func formatSeconds(t float64) string {
 	switch {
 	case t == 0:
@@ -210,8 +219,11 @@ func formatSeconds(t float64) string {
 		return trimFloat(t) + "s"
 	}
 	s := int64(math.Round(t))
-	h, m, sec := s/3600, s%3600/60, s%60
+	d, h, m, sec := s/86400, s%86400/3600, s%3600/60, s%60
 	out := ""
+	if d > 0 {
+		out += fmt.Sprintf("%dd", d)
+	}
 	if h > 0 {
 		out += fmt.Sprintf("%dh", h)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/xml"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -81,6 +82,7 @@ func TestTimeTicks(t *testing.T) {
 		{125, "0s 20s 40s 1m 1m20s 1m40s 2m"},
 		{290, "0s 30s 1m 1m30s 2m 2m30s 3m 3m30s 4m 4m30s"},
 		{3600, "0s 10m 20m 30m 40m 50m 1h"},
+		{30 * 86400, "0s 5d 10d 15d 20d 25d 30d"},
 	} {
 		var got []string
 		for _, s := range timeTicks(tc.end) {
@@ -100,5 +102,18 @@ func TestFormatValue(t *testing.T) {
 		if got := formatValue(tc.v, tc.unit); got != tc.want {
 			t.Errorf("formatValue(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
 		}
+	}
+}
+
+// A point that is not a finite number is left out of its line, and the
+// axes stay finite.
+func TestChartNonFinite(t *testing.T) {
+	c := Chart{Unit: "ms", Series: []Series{{Name: "p99", Points: []Point{{0, 1}, {1, math.NaN()}, {2, math.Inf(1)}, {math.Inf(1), 3}, {3, 2}}}}}
+	out := c.HTML()
+	if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
+		t.Errorf("chart has a non-finite number:\n%s", out)
+	}
+	if !strings.Contains(out, ">3s<") || !strings.Contains(out, ">2ms<") {
+		t.Errorf("axes not scaled to the finite points (3 s, 2 ms):\n%s", out)
 	}
 }
