@@ -76,10 +76,28 @@ func (r *Run) ServeMetrics(ctx context.Context, addr string) (*MetricsServer, er
 	var once sync.Once
 	closeSrv := func() { once.Do(func() { _ = srv.Close() }) }
 	stopAfter := context.AfterFunc(ctx, closeSrv)
-	m.close = func() { stopAfter(); closeSrv() }
+	m.close = func() {
+		stopAfter()
+		// Graceful: the scrape Linger waited for has left the handler, but
+		// net/http sends the end of its response after that; a hard close
+		// could cut it. Scrapes under way get shutdownGrace to finish.
+		sctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			if r.clock.SleepUntil(sctx, r.clock.Now().Add(shutdownGrace)) == nil {
+				cancel()
+			}
+		}()
+		_ = srv.Shutdown(sctx)
+		closeSrv()
+	}
 	r.logf("Prometheus metrics at %s", m.URL)
 	return m, nil
 }
+
+// shutdownGrace bounds how long MetricsServer.Close waits for scrapes
+// under way to finish.
+const shutdownGrace = 5 * time.Second
 
 // MetricsServer is the HTTP server of a run's /metrics (Run.ServeMetrics).
 // Its zero value is not usable.
@@ -95,23 +113,31 @@ type MetricsServer struct {
 	once    sync.Once
 }
 
-// Close stops serving: it closes the listener and any scrape under way.
+// Close stops serving: it closes the listener, lets scrapes under way
+// finish (for up to 5 s on the run's clock), then closes every connection.
 // It may be called more than once.
 func (m *MetricsServer) Close() { m.close() }
+
+// NextScrape returns a channel closed once a scrape begun after the first
+// call of NextScrape (or Linger) has been answered. Call it before telling
+// anyone that the server waits for a scrape, so that no scrape is missed.
+func (m *MetricsServer) NextScrape() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scraped == nil {
+		m.scraped = make(chan struct{})
+	}
+	return m.scraped
+}
 
 // Linger keeps serving after the run, so that a scraper gets the final
 // counts: it returns once a scrape that began after the call has been
 // answered (true), or when d has passed on the run's clock or ctx is done
-// (false), whichever is first. A scrape under way when it is called does
-// not count: it may have read the counts before the run's end. Call it
-// after Run.Finish, once.
+// (false), whichever is first; a scrape begun after an earlier NextScrape
+// counts too. A scrape under way before does not: it may have read the
+// counts before the run's end. Call it after Run.Finish, once.
 func (m *MetricsServer) Linger(ctx context.Context, d time.Duration) (scraped bool) {
-	m.mu.Lock()
-	if m.scraped == nil {
-		m.scraped = make(chan struct{})
-	}
-	done := m.scraped
-	m.mu.Unlock()
+	done := m.NextScrape()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	timedOut := make(chan struct{})

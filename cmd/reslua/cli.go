@@ -370,6 +370,7 @@ func lingerMetrics(ctx context.Context, m *engine.MetricsServer, d time.Duration
 		ctx = context.WithoutCancel(ctx)
 		how = "interrupt again to stop"
 	}
+	m.NextScrape() // a scrape from now on counts, even one made upon the next line
 	fmt.Fprintf(log, "reslua: keeping %s up for a last scrape of the final counts, for at most %s (%s)\n", m.URL, d, how)
 	switch {
 	case m.Linger(ctx, d):
