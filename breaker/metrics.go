@@ -41,8 +41,8 @@ func newCollector(b *Breaker) *collector {
 		b:        b,
 		requests: prometheus.NewDesc(MetricRequests, "Total requests through circuit breaker", []string{"state", "outcome"}, l),
 		state:    prometheus.NewDesc(MetricState, "Circuit breaker state (0=closed, 1=open, 2=half_open)", nil, l),
-		failure:  prometheus.NewDesc(MetricFailureRate, "Current failure rate percentage", nil, l),
-		slowCR:   prometheus.NewDesc(MetricSlowCallRate, "Current slow call rate percentage", nil, l),
+		failure:  prometheus.NewDesc(MetricFailureRate, "Failure rate over the breaker's window, as a ratio from 0 to 1", nil, l),
+		slowCR:   prometheus.NewDesc(MetricSlowCallRate, "Slow-call rate over the breaker's window, as a ratio from 0 to 1", nil, l),
 	}
 }
 
@@ -54,8 +54,9 @@ func newCollector(b *Breaker) *collector {
 //     they were admitted (or rejected) in and their Outcome;
 //   - circuit_breaker_state: 0 closed, 1 open, 2 half_open;
 //   - circuit_breaker_failure_rate and circuit_breaker_slow_call_rate: the
-//     rates over the window, in percent (0–100) as in the reference
-//     chapter; while open or half-open, those of the window that tripped.
+//     rates over the window, as ratios from 0 to 1 (Prometheus's
+//     convention; the reference chapter had percent); while open or
+//     half-open, those of the window that tripped.
 //
 // Reading the metrics never moves the breaker (an ended open period reads
 // as half_open).
@@ -78,7 +79,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ep := b.cur.Load()
 	now := b.now()
 	ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, float64(b.peek(ep, now)))
+	// Ratios, as Prometheus's conventions want (not percent).
 	fr, sr := ep.counts(now).rates()
-	ch <- prometheus.MustNewConstMetric(c.failure, prometheus.GaugeValue, 100*fr)
-	ch <- prometheus.MustNewConstMetric(c.slowCR, prometheus.GaugeValue, 100*sr)
+	ch <- prometheus.MustNewConstMetric(c.failure, prometheus.GaugeValue, fr)
+	ch <- prometheus.MustNewConstMetric(c.slowCR, prometheus.GaugeValue, sr)
 }

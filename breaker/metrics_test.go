@@ -17,21 +17,21 @@ func TestMetrics(t *testing.T) {
 	})
 	run(t, b, clk, []step{succeed(1), timed(OutcomeSuccess, 2*time.Second), fail(1), calls(OutcomeIgnored, 1)})
 	expectMetrics(t, reg, `
-# HELP circuit_breaker_failure_rate Current failure rate percentage
+# HELP circuit_breaker_failure_rate Failure rate over the breaker's window, as a ratio from 0 to 1
 # TYPE circuit_breaker_failure_rate gauge
-circuit_breaker_failure_rate{circuit_name="green"} 33.33333333333333
-# HELP circuit_breaker_slow_call_rate Current slow call rate percentage
+circuit_breaker_failure_rate{circuit_name="green"} 0.3333333333333333
+# HELP circuit_breaker_slow_call_rate Slow-call rate over the breaker's window, as a ratio from 0 to 1
 # TYPE circuit_breaker_slow_call_rate gauge
-circuit_breaker_slow_call_rate{circuit_name="green"} 33.33333333333333
+circuit_breaker_slow_call_rate{circuit_name="green"} 0.3333333333333333
 # HELP circuit_breaker_state Circuit breaker state (0=closed, 1=open, 2=half_open)
 # TYPE circuit_breaker_state gauge
 circuit_breaker_state{circuit_name="green"} 0
 `)
 	run(t, b, clk, []step{fail(1), expect(StateOpen), rejects(ErrOpen), rejects(ErrOpen)})
 	expectMetrics(t, reg, `
-# HELP circuit_breaker_failure_rate Current failure rate percentage
+# HELP circuit_breaker_failure_rate Failure rate over the breaker's window, as a ratio from 0 to 1
 # TYPE circuit_breaker_failure_rate gauge
-circuit_breaker_failure_rate{circuit_name="green"} 50
+circuit_breaker_failure_rate{circuit_name="green"} 0.5
 # HELP circuit_breaker_requests_total Total requests through circuit breaker
 # TYPE circuit_breaker_requests_total counter
 circuit_breaker_requests_total{circuit_name="green",outcome="failure",state="closed"} 2
@@ -64,7 +64,7 @@ circuit_breaker_state{circuit_name="green"} 2
 	}
 	run(t, b, clk, []step{succeed(1), expect(StateClosed)})
 	expectMetrics(t, reg, `
-# HELP circuit_breaker_failure_rate Current failure rate percentage
+# HELP circuit_breaker_failure_rate Failure rate over the breaker's window, as a ratio from 0 to 1
 # TYPE circuit_breaker_failure_rate gauge
 circuit_breaker_failure_rate{circuit_name="green"} 0
 # HELP circuit_breaker_state Circuit breaker state (0=closed, 1=open, 2=half_open)

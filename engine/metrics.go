@@ -38,48 +38,140 @@ import (
 var LatencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // ServeMetrics serves the run's Prometheus metrics at /metrics on addr
-// ("127.0.0.1:9464"; port 0 picks a free one) until stop is called or ctx
-// is done, whichever comes first. It returns the URL of /metrics, with the
-// real port, and stop, which closes the listener and any scrape under way
-// and may be called more than once. The metrics come from a registry of
-// the run's own (not prometheus.DefaultRegisterer), read at each scrape:
-// see Gatherer. Call it right after NewRun, on the real run (a dry run
-// serves the families without traffic); it may be called before or after
-// targets and loads are added, and keeps serving after Finish, so that a
-// last scrape sees the final counts. When addr is empty or cannot be
-// listened on (in use, malformed), it returns "", a nil stop and an error
-// that wraps ErrRuntime.
-func (r *Run) ServeMetrics(ctx context.Context, addr string) (url string, stop func(), err error) {
+// ("127.0.0.1:9464"; port 0 picks a free one) until the server is closed
+// or ctx is done, whichever comes first. The metrics come from a registry
+// of the run's own (not prometheus.DefaultRegisterer), read at each
+// scrape: see Gatherer. Call it right after NewRun, on the real run (a dry
+// run serves the families without traffic); it may be called before or
+// after targets and loads are added, and keeps serving after Finish, so
+// that a last scrape sees the final counts (MetricsServer.Linger waits for
+// one). When addr is empty or cannot be listened on (in use, malformed),
+// it returns nil and an error that wraps ErrRuntime.
+func (r *Run) ServeMetrics(ctx context.Context, addr string) (*MetricsServer, error) {
 	if addr == "" {
-		return "", nil, fmt.Errorf("%w: metrics: no address to listen on (e.g. 127.0.0.1:9464)", ErrRuntime)
+		return nil, fmt.Errorf("%w: metrics: no address to listen on (e.g. 127.0.0.1:9464)", ErrRuntime)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: metrics: %w", ErrRuntime, err)
+		return nil, fmt.Errorf("%w: metrics: %w", ErrRuntime, err)
 	}
 	errLog := log.New(r.cfg.Log, "metrics: ", 0)
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(r.Gatherer(), promhttp.HandlerOpts{
+	m := &MetricsServer{URL: "http://" + ln.Addr().String() + "/metrics", clock: r.clock}
+	metrics := promhttp.HandlerFor(r.Gatherer(), promhttp.HandlerOpts{
 		ErrorLog:      errLog,
 		ErrorHandling: promhttp.ContinueOnError, // serve what could be gathered
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		m.mu.Lock()
+		waiting := m.scraped // nil unless Linger was called before this scrape began
+		m.mu.Unlock()
+		metrics.ServeHTTP(w, req)
+		if waiting != nil {
+			m.once.Do(func() { close(waiting) })
+		}
 	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
-	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed once stopped
+	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed once closed
 	var once sync.Once
 	closeSrv := func() { once.Do(func() { _ = srv.Close() }) }
 	stopAfter := context.AfterFunc(ctx, closeSrv)
-	stop = func() { stopAfter(); closeSrv() }
-	url = "http://" + ln.Addr().String() + "/metrics"
-	r.logf("Prometheus metrics at %s", url)
-	return url, stop, nil
+	m.close = func() {
+		stopAfter()
+		// Graceful: the scrape Linger waited for has left the handler, but
+		// net/http sends the end of its response after that; a hard close
+		// could cut it. Scrapes under way get shutdownGrace to finish.
+		sctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			if r.clock.SleepUntil(sctx, r.clock.Now().Add(shutdownGrace)) == nil {
+				cancel()
+			}
+		}()
+		_ = srv.Shutdown(sctx)
+		closeSrv()
+	}
+	r.logf("Prometheus metrics at %s", m.URL)
+	return m, nil
+}
+
+// shutdownGrace bounds how long MetricsServer.Close waits for scrapes
+// under way to finish.
+const shutdownGrace = 5 * time.Second
+
+// MetricsServer is the HTTP server of a run's /metrics (Run.ServeMetrics).
+// Its zero value is not usable.
+type MetricsServer struct {
+	// URL is the URL of /metrics, with the real port.
+	URL string
+
+	clock Clock
+	close func()
+
+	mu      sync.Mutex
+	scraped chan struct{} // closed when a scrape begun after Linger's call is served
+	once    sync.Once
+}
+
+// Close stops serving: it closes the listener, lets scrapes under way
+// finish (for up to 5 s on the run's clock), then closes every connection.
+// It may be called more than once.
+func (m *MetricsServer) Close() { m.close() }
+
+// NextScrape returns a channel closed once a scrape begun after the first
+// call of NextScrape (or Linger) has been answered. Call it before telling
+// anyone that the server waits for a scrape, so that no scrape is missed.
+func (m *MetricsServer) NextScrape() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scraped == nil {
+		m.scraped = make(chan struct{})
+	}
+	return m.scraped
+}
+
+// Linger keeps serving after the run, so that a scraper gets the final
+// counts: it returns once a scrape that began after the call has been
+// answered (true), or when d has passed on the run's clock or ctx is done
+// (false), whichever is first; a scrape begun after an earlier NextScrape
+// counts too. A scrape under way before does not: it may have read the
+// counts before the run's end. Call it after Run.Finish, once.
+func (m *MetricsServer) Linger(ctx context.Context, d time.Duration) (scraped bool) {
+	done := m.NextScrape()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	timedOut := make(chan struct{})
+	go func() {
+		if m.clock.SleepUntil(ctx, m.clock.Now().Add(d)) == nil {
+			close(timedOut)
+		}
+	}()
+	select {
+	case <-done:
+		return true
+	case <-timedOut:
+	case <-ctx.Done():
+	}
+	// A scrape may have been answered meanwhile.
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Gatherer returns a gatherer of the run's metrics, each Gather reading
 // the run as it is then; ServeMetrics serves one. Each call returns a new
-// registry of its own.
+// registry of its own. With Config.TestID, every series has the label
+// testid.
 func (r *Run) Gatherer() prometheus.Gatherer {
 	m := &runMetrics{run: r, reg: prometheus.NewRegistry(), breakers: map[*breaker.Breaker]bool{}}
-	m.reg.MustRegister(newRunCollector(r))
+	m.regr = m.reg
+	if r.cfg.TestID != "" {
+		m.regr = prometheus.WrapRegistererWith(prometheus.Labels{"testid": r.cfg.TestID}, m.reg)
+	}
+	m.regr.MustRegister(newRunCollector(r))
 	return m
 }
 
@@ -87,8 +179,9 @@ func (r *Run) Gatherer() prometheus.Gatherer {
 // collectors (breaker.Breaker.Collector) join it when a scrape first sees
 // them, each once.
 type runMetrics struct {
-	run *Run
-	reg *prometheus.Registry
+	run  *Run
+	reg  *prometheus.Registry
+	regr prometheus.Registerer // reg, adding the label testid when there is one
 
 	mu       sync.Mutex
 	breakers map[*breaker.Breaker]bool // registered (or failed to)
@@ -138,7 +231,7 @@ func (m *runMetrics) syncBreakers() {
 		}
 		m.breakers[n.b] = true
 		c := prometheus.WrapCollectorWith(prometheus.Labels{"router": n.router}, n.b.Collector())
-		if err := m.reg.Register(c); err != nil {
+		if err := m.regr.Register(c); err != nil {
 			r.logf("metrics: breaker of %q (router %q) left out: %v", n.b.Name(), n.router, err)
 		}
 	}

@@ -153,17 +153,20 @@ var wantFamilies = map[string]dto.MetricType{
 
 // TestMetricsMidRun runs two real demo servers behind a router with route
 // breakers, a target with a client-side breaker, a fault proxy and a
-// canary rollout, and scrapes /metrics over HTTP while the loads run.
+// canary rollout, and scrapes /metrics over HTTP while the loads run and
+// after: every series has the run's testid, and the scrape a lingering
+// server waits for has the result's counts.
 func TestMetricsMidRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := NewRun(Config{})
+	r := NewRun(Config{TestID: "mid-run-1"})
 	// Served before anything exists: what is added later shows up.
-	url, stop, err := r.ServeMetrics(ctx, "127.0.0.1:0")
+	srv, err := r.ServeMetrics(ctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer srv.Close()
+	url := srv.URL
 	if !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasPrefix(url, "http://127.0.0.1:0/") {
 		t.Fatalf("metrics URL %q does not give the real port", url)
 	}
@@ -252,6 +255,13 @@ func TestMetricsMidRun(t *testing.T) {
 		}
 		if mf.GetType() != typ {
 			t.Errorf("%s is a %s, want a %s", name, mf.GetType(), typ)
+		}
+	}
+	for name, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if id := labels(m)["testid"]; id != "mid-run-1" {
+				t.Errorf("%s%v: testid %q, want %q", name, labels(m), id, "mid-run-1")
+			}
 		}
 	}
 
@@ -352,7 +362,17 @@ func TestMetricsMidRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res.TestID != "mid-run-1" {
+		t.Errorf("the result's testid %q, want mid-run-1", res.TestID)
+	}
+	// The server lingers until the scrape after the run has been served.
+	lingered := make(chan bool)
+	go func() { lingered <- srv.Linger(ctx, time.Hour) }()
+	waitLingering(t, srv)
 	mfs, _, _ = scrape(t, url)
+	if !<-lingered {
+		t.Error("Linger did not see the scrape after the run")
+	}
 	for _, l := range res.Loads {
 		for _, q := range l.Requests {
 			got := sum(mfs, "reslua_requests_total", map[string]string{"load": l.Name, "request": q.Name})
@@ -368,19 +388,20 @@ func TestMetricsMidRun(t *testing.T) {
 
 func TestServeMetricsErrors(t *testing.T) {
 	r := NewRun(Config{})
-	if _, _, err := r.ServeMetrics(context.Background(), ""); !errors.Is(err, ErrRuntime) {
+	if _, err := r.ServeMetrics(context.Background(), ""); !errors.Is(err, ErrRuntime) {
 		t.Errorf("empty addr: error %v, want one wrapping ErrRuntime", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	url, stop, err := r.ServeMetrics(ctx, "127.0.0.1:0")
+	srv, err := r.ServeMetrics(ctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	url, stop := srv.URL, srv.Close
 	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/metrics")
-	if _, _, err := r.ServeMetrics(context.Background(), addr); !errors.Is(err, ErrRuntime) || !strings.Contains(err.Error(), addr) {
+	if _, err := r.ServeMetrics(context.Background(), addr); !errors.Is(err, ErrRuntime) || !strings.Contains(err.Error(), addr) {
 		t.Errorf("address in use: error %v, want one wrapping ErrRuntime and naming %s", err, addr)
 	}
-	if _, _, err := r.ServeMetrics(context.Background(), "127.0.0.1:http-alt-nope"); !errors.Is(err, ErrRuntime) {
+	if _, err := r.ServeMetrics(context.Background(), "127.0.0.1:http-alt-nope"); !errors.Is(err, ErrRuntime) {
 		t.Errorf("bad port: error %v, want one wrapping ErrRuntime", err)
 	}
 	mfs, _, _ := scrape(t, url)
@@ -397,6 +418,131 @@ func TestServeMetricsErrors(t *testing.T) {
 		}
 		return err != nil
 	})
+}
+
+// waitLingering waits until srv.Linger has been called (a scrape from then
+// on counts).
+func waitLingering(t *testing.T, srv *MetricsServer) {
+	t.Helper()
+	eventually(t, "Linger to be called", func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return srv.scraped != nil
+	})
+}
+
+// gateClock is a Clock whose sleeps end when the test closes fire.
+type gateClock struct{ fire chan struct{} }
+
+func (gateClock) Now() time.Time { return time.Unix(0, 0) }
+
+func (c gateClock) SleepUntil(ctx context.Context, _ time.Time) error {
+	select {
+	case <-c.fire:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Linger ends at the first of: a scrape begun after its call (true), its
+// duration passed on the run's clock, ctx done (false). Without Linger,
+// nothing waits: a scrape before it does not count.
+func TestMetricsLinger(t *testing.T) {
+	clk := gateClock{fire: make(chan struct{})}
+	r := NewRun(Config{Clock: clk, TestID: "linger"})
+	ctx := context.Background()
+	if _, err := r.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := r.ServeMetrics(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	scrape(t, srv.URL) // before Linger: does not end it
+
+	// The duration passes (the clock's sleep ends): false.
+	lingered := make(chan bool)
+	go func() { lingered <- srv.Linger(ctx, 20*time.Second) }()
+	waitLingering(t, srv)
+	close(clk.fire)
+	if <-lingered {
+		t.Error("Linger reported a scrape nobody made")
+	}
+
+	// ctx done: false.
+	clk2 := gateClock{fire: make(chan struct{})}
+	r2 := NewRun(Config{Clock: clk2})
+	srv2, err := r2.ServeMetrics(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { lingered <- srv2.Linger(cctx, time.Hour) }()
+	waitLingering(t, srv2)
+	cancel()
+	if <-lingered {
+		t.Error("Linger (cancelled) reported a scrape nobody made")
+	}
+
+	// A scrape: true, with the run's testid.
+	clk3 := gateClock{fire: make(chan struct{})}
+	r3 := NewRun(Config{Clock: clk3, TestID: "third"})
+	if _, err := r3.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv3, err := r3.ServeMetrics(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv3.Close()
+	go func() { lingered <- srv3.Linger(ctx, time.Hour) }()
+	waitLingering(t, srv3)
+	type scraped struct {
+		body string
+		err  error
+	}
+	got := make(chan scraped, 1)
+	go func() {
+		resp, err := http.Get(srv3.URL)
+		if err != nil {
+			got <- scraped{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- scraped{string(b), err}
+	}()
+	if !<-lingered {
+		t.Error("Linger did not see the scrape")
+	}
+	// The caller closes the server as soon as Linger returns (as the CLI
+	// does before exiting): the scrape still gets its whole reply. A hard
+	// close cut it (EOF) in 3 of 3 runs under -race.
+	srv3.Close()
+	s := <-got
+	if s.err != nil {
+		t.Fatalf("the scrape Linger waited for: %v", s.err)
+	}
+	if !strings.Contains(s.body, `reslua_run_elapsed_seconds{testid="third"}`) {
+		t.Errorf("the scrape lacks reslua_run_elapsed_seconds with testid third:\n%s", s.body)
+	}
+
+	// A scrape begun after NextScrape and answered before Linger is
+	// called counts: the CLI arms the wait, then logs that it waits, and
+	// a scraper may come upon that line.
+	srv4, err := NewRun(Config{Clock: gateClock{fire: make(chan struct{})}}).ServeMetrics(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv4.Close()
+	srv4.NextScrape()
+	scrape(t, srv4.URL)
+	if !srv4.Linger(ctx, time.Hour) {
+		t.Error("Linger missed the scrape made after NextScrape")
+	}
 }
 
 // TestHDRIndex checks the index layout latencyHistogram reads the counts

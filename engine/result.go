@@ -11,6 +11,8 @@ import (
 
 // Result is what a run recorded and what its checks concluded.
 type Result struct {
+	// TestID is Config.TestID: the run's label among others; zero: none.
+	TestID string
 	// Elapsed is the run's length on its clock.
 	Elapsed time.Duration
 	// Interrupted is set when the run was stopped before its end.

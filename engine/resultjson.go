@@ -130,6 +130,7 @@ type resultsFile struct {
 	Schema      string           `json:"schema"`
 	Version     string           `json:"reslua_version"`
 	Scenario    string           `json:"scenario"`
+	TestID      string           `json:"testid,omitempty"`
 	StartedAt   time.Time        `json:"started_at"`
 	ElapsedMS   float64          `json:"elapsed_ms"`
 	Status      string           `json:"status"`
@@ -591,7 +592,7 @@ func fromMS(ms float64) time.Duration {
 func (r *Result) file(meta RunMeta) (*resultsFile, error) {
 	status, reason := r.Status(meta)
 	f := &resultsFile{
-		Schema: ResultsSchema, Version: meta.Version, Scenario: meta.Scenario, StartedAt: meta.Started,
+		Schema: ResultsSchema, Version: meta.Version, Scenario: meta.Scenario, TestID: r.TestID, StartedAt: meta.Started,
 		ElapsedMS: toMS(r.Elapsed), Status: status, Reason: reason, Interrupted: r.Interrupted || meta.Interrupted, Aborted: r.Aborted,
 		Error: meta.Error, DryRun: r.DryRun, Verdict: r.Verdict(meta), ExitCode: meta.ExitCode,
 		Checks: fileChecks(r.Checks), Events: fileEvents(r.Events),
@@ -1055,7 +1056,7 @@ func breakerSettingsFile(s *breaker.Settings) *filePlanBreaker {
 
 // result converts the file back to a Result.
 func (f *resultsFile) result() (*Result, error) {
-	r := &Result{Elapsed: fromMS(f.ElapsedMS), Interrupted: f.Interrupted, Aborted: f.Aborted, DryRun: f.DryRun,
+	r := &Result{TestID: f.TestID, Elapsed: fromMS(f.ElapsedMS), Interrupted: f.Interrupted, Aborted: f.Aborted, DryRun: f.DryRun,
 		Generator: GeneratorHealth{CPU: fromMS(f.Generator.CPUMS), Cores: f.Generator.Cores,
 			EmbeddedServers: f.Generator.EmbeddedServers, Warnings: f.Generator.Warnings},
 		Events: eventsOf(f.Events)}

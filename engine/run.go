@@ -43,6 +43,10 @@ type Config struct {
 	// HTTPDebug logs each plain HTTP exchange of the targets to Log: the
 	// heads, or the bodies too. Zero: none.
 	HTTPDebug HTTPDebug
+	// TestID names this run among others (k6's testid): it labels every
+	// Prometheus series of the run (label testid) and is kept in the
+	// Result. Zero: no label.
+	TestID string
 }
 
 // Run is one execution of a scenario. Its methods are called by one script
@@ -493,7 +497,7 @@ func (r *Run) Finish(ctx context.Context) (*Result, error) {
 		kv.Close()
 	}
 
-	res := &Result{Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
+	res := &Result{TestID: r.cfg.TestID, Elapsed: r.Elapsed(), Interrupted: r.interrupted, Aborted: r.Aborted(), DryRun: r.cfg.DryRun,
 		Breakers: breakers, Routers: routers, Rollouts: r.rolloutResults(), Events: r.events.sorted(events...)}
 	res.Phases = r.phases.all(res.Elapsed)
 	res.Faults = faults

@@ -28,7 +28,11 @@ func (r *Result) WriteSummary(w io.Writer, meta RunMeta) {
 	case r.Interrupted || meta.Interrupted:
 		status = "INTERRUPTED"
 	}
-	fmt.Fprintf(w, "\nrun %s after %s\n", status, r.Elapsed.Round(time.Millisecond))
+	testID := ""
+	if r.TestID != "" {
+		testID = " (testid " + r.TestID + ")"
+	}
+	fmt.Fprintf(w, "\nrun %s after %s%s\n", status, r.Elapsed.Round(time.Millisecond), testID)
 	var completed int64
 	for _, l := range r.Loads {
 		writeLoad(w, l)

@@ -48,8 +48,18 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	charts = append(charts,
 		Chart{Title: "latency per second", Unit: "ms", End: end, Series: lat, Bands: bands},
 		Chart{Title: "failures per second", Unit: "/s", End: end, Series: errs, Bands: bands})
+	// One time axis for every chart, so that they line up: the run's end,
+	// or the last point's time if later (the second a load ended in).
 	for _, c := range charts {
-		b.WriteString("<figure>" + c.SVG() + "</figure>\n")
+		for _, s := range c.Series {
+			if n := len(s.Points); n > 0 {
+				end = max(end, s.Points[n-1].T)
+			}
+		}
+	}
+	for _, c := range charts {
+		c.End = end
+		b.WriteString(c.HTML() + "\n")
 	}
 	writeChecks(&b, res)
 	writeRequests(&b, res)
@@ -63,14 +73,15 @@ func Render(w io.Writer, res *engine.Result, meta Meta) error {
 	return err
 }
 
-const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+// css styles the page; charts have chartCSS. The page takes the
+// window's width, so that the charts do.
+const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .meta{color:#666;margin:0}.verdict{font-weight:600;font-size:16px}.pass{color:#2a7a2a}.fail{color:#b3261e}
 table{border-collapse:collapse;margin:4px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}figure{margin:8px 0}
-svg.chart text{font:11px system-ui,sans-serif;fill:#444}svg.chart .title{font-weight:600;font-size:12px}
-svg.chart .grid{stroke:#eee}svg.chart .axis{stroke:#999}.legend-bands span{padding:0 6px;margin-right:6px}
-.fault{background:#d6272833}.step{background:#1f77b433}.breaker{background:#ff7f0e33}.detail{color:#666;font-size:12px}`
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.legend-bands span{padding:0 6px;margin-right:6px}
+.fault{background:#d6272833}.step{background:#1f77b433}.breaker{background:#ff7f0e33}.detail{color:#666;font-size:12px}
+` + chartCSS
 
 func summaryLine(res *engine.Result, meta Meta) string {
 	parts := []string{}
@@ -116,25 +127,52 @@ func timelineBands(res *engine.Result) []Band {
 			out = append(out, Band{From: p.Start.Seconds(), To: p.End.Seconds(), Label: "step " + p.Name, Color: "#1f77b4"})
 		}
 	}
-	open := map[string]float64{}
-	for _, e := range res.Events {
-		if e.Kind != "breaker" {
-			continue
-		}
-		switch {
-		case strings.Contains(e.Message, "→ open"):
-			if _, ok := open[e.Source]; !ok {
-				open[e.Source] = e.At.Seconds()
-			}
-		case strings.Contains(e.Message, "→ closed"):
-			if from, ok := open[e.Source]; ok {
-				out = append(out, Band{From: from, To: e.At.Seconds(), Label: e.Source + " breaker open", Color: "#ff7f0e"})
-				delete(open, e.Source)
+	for _, rr := range res.Routers {
+		for _, rt := range rr.Routes {
+			if rt.Breaker != nil {
+				out = append(out, breakerBands(fmt.Sprintf("route %q", rt.Name), *rt.Breaker, res.Elapsed)...)
 			}
 		}
 	}
-	for src, from := range open {
-		out = append(out, Band{From: from, To: res.Elapsed.Seconds(), Label: src + " breaker open", Color: "#ff7f0e"})
+	for _, br := range res.Breakers {
+		out = append(out, breakerBands(fmt.Sprintf("target %q", br.Target), br, res.Elapsed)...)
+	}
+	return out
+}
+
+// breakerBands returns the periods a breaker was open. A period ends at
+// the breaker's next transition, or when the open duration its backoff
+// gave has passed, whichever is first: a breaker records its move to
+// half-open only when a call comes, and none may come (a route with no
+// weight left). A forced opening (mode_change) lasts until the next
+// transition or the run's end.
+func breakerBands(source string, br engine.BreakerResult, end time.Duration) []Band {
+	// OpenDurations has one entry per opening the backoff timed (forced
+	// ones excepted); both lists keep the latest entries when long.
+	timed := 0
+	for _, t := range br.Transitions {
+		if t.To == "open" && t.Reason != "mode_change" {
+			timed++
+		}
+	}
+	skip := timed - len(br.OpenDurations) // openings whose duration was dropped
+	var out []Band
+	k := 0
+	for i, t := range br.Transitions {
+		if t.To != "open" {
+			continue
+		}
+		to := end
+		if i+1 < len(br.Transitions) {
+			to = min(to, br.Transitions[i+1].At)
+		}
+		if t.Reason != "mode_change" {
+			if j := k - skip; j >= 0 && j < len(br.OpenDurations) && br.OpenDurations[j] > 0 {
+				to = min(to, t.At+br.OpenDurations[j])
+			}
+			k++
+		}
+		out = append(out, Band{From: t.At.Seconds(), To: to.Seconds(), Label: source + " breaker open", Color: "#ff7f0e"})
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -61,6 +62,11 @@ interrupted, aborted or failed), atomically; their paths are checked first:
       --metrics-addr ADDR  serve Prometheus /metrics at ADDR (e.g. 127.0.0.1:9464) during
                          the run: requests, latency histograms, routes, breakers, faults,
                          rollout steps, generator health (docs/metrics.md)
+      --metrics-linger D after the run, keep /metrics up until a scrape has read the final
+                         counts, for at most D (default 20s: one more scrape of a 15 s
+                         interval; 0: exit at once); Ctrl-C ends it
+      --testid ID        the run's id, label testid of every metric, also in the summary
+                         and the results (default: generated, e.g. 20260102-150405-3fa9)
       --report FILE      the HTML report: charts over time with faults, rollout steps
                          and open breakers shaded, checks, requests (self-contained)
       --http-debug[=full]  log each plain HTTP request and its reply: heads, or with
@@ -132,6 +138,43 @@ type options struct {
 	// httpDebug is --http-debug: what the log shows of each plain HTTP
 	// exchange. Zero: nothing.
 	httpDebug engine.HTTPDebug
+	// metricsLinger is --metrics-linger: how long /metrics stays up after
+	// the run waiting for a last scrape; zero: not at all.
+	metricsLinger time.Duration
+	// testID is --testid: the run's label among others; zero: none
+	// (parseFlags generates one for run).
+	testID string
+}
+
+// maxMetricsLinger bounds --metrics-linger.
+const maxMetricsLinger = time.Hour
+
+// defaultMetricsLinger is long enough for one more scrape of Prometheus's
+// usual 15 s interval, with room for its jitter.
+const defaultMetricsLinger = 20 * time.Second
+
+// maxTestID bounds --testid's length.
+const maxTestID = 64
+
+// checkTestID tells what is wrong with a --testid, if anything: it must be
+// 1 to maxTestID letters, digits, '.', '_', ':' or '-' (a label value, a
+// file name and a shell word alike).
+func checkTestID(id string) error {
+	if id == "" || len(id) > maxTestID {
+		return fmt.Errorf("expected 1 to %d characters, got %d", maxTestID, len(id))
+	}
+	for i, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("._:-", c)) {
+			return fmt.Errorf("expected letters, digits, '.', '_', ':' or '-', got %q at byte %d", c, i)
+		}
+	}
+	return nil
+}
+
+// newTestID makes a run's id: its start in UTC and four random hex digits,
+// so that two runs started in the same second differ.
+func newTestID(now time.Time) string {
+	return fmt.Sprintf("%s-%04x", now.UTC().Format("20060102-150405"), rand.Uint32()&0xffff)
 }
 
 func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -149,9 +192,12 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		junit = fs.String("junit", "", "write the checks as JUnit XML to FILE")
 		report = fs.String("report", "", "write the HTML report to FILE")
 	}
-	metricsAddr, failOnErrors := new(string), new(string)
+	metricsAddr, failOnErrors, testID := new(string), new(string), new(string)
+	metricsLinger := new(time.Duration)
 	if name == "run" {
 		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus /metrics at ADDR during the run")
+		metricsLinger = fs.Duration("metrics-linger", defaultMetricsLinger, "keep /metrics up after the run for a last scrape")
+		testID = fs.String("testid", "", "the run's id, label testid of every metric")
 		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests failed")
 		fs.Lookup("fail-on-errors").NoOptDefVal = "0%"
 	}
@@ -173,7 +219,8 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		return options{}, exitUsage, false
 	}
 	o := options{file: fs.Arg(0), env: map[string]string{}, cpuProfile: *cpuProfile, seed: *seed, quiet: *quiet,
-		results: *results, junit: *junit, report: *report, metricsAddr: *metricsAddr, failOnErrors: -1}
+		results: *results, junit: *junit, report: *report, metricsAddr: *metricsAddr,
+		metricsLinger: *metricsLinger, testID: *testID, failOnErrors: -1}
 	if *failOnErrors != "" {
 		rate, err := parseRate(*failOnErrors)
 		if err != nil {
@@ -191,6 +238,20 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	default:
 		fmt.Fprintf(stderr, "reslua %s: --http-debug=%s: expected --http-debug (heads) or --http-debug=full (bodies too)\n", name, *httpDebug)
 		return options{}, exitUsage, false
+	}
+	if o.metricsLinger < 0 || o.metricsLinger > maxMetricsLinger {
+		fmt.Fprintf(stderr, "reslua %s: --metrics-linger %s: expected a duration from 0 to %s\n", name, o.metricsLinger, maxMetricsLinger)
+		return options{}, exitUsage, false
+	}
+	if name == "run" {
+		if fs.Changed("testid") {
+			if err := checkTestID(o.testID); err != nil {
+				fmt.Fprintf(stderr, "reslua %s: --testid %q: %v\n", name, o.testID, err)
+				return options{}, exitUsage, false
+			}
+		} else {
+			o.testID = newTestID(time.Now())
+		}
 	}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -259,8 +320,8 @@ func runCommand(ctx context.Context, name string, args []string, stdout, stderr 
 // execute runs a checked script for real and turns its result into an exit
 // code. Whatever happens, what was recorded is summarised.
 func execute(ctx context.Context, o options, script *luabind.Script, plan engine.Plan, stdout, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "reslua %s: running %s (%d load%s, about %s)\n",
-		version, o.file, len(plan.Loads), plural(len(plan.Loads)), plan.Length)
+	fmt.Fprintf(stderr, "reslua %s: running %s (%d load%s, about %s; testid %s)\n",
+		version, o.file, len(plan.Loads), plural(len(plan.Loads)), plan.Length, o.testID)
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
@@ -276,16 +337,18 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	}
 	started := time.Now()
 	r := engine.NewRun(engine.Config{Clock: engine.PreciseClock, Log: stderr, ClientVersion: version,
-		Seed: o.seed, Chaos: chaosTargets, HTTPDebug: o.httpDebug})
+		Seed: o.seed, Chaos: chaosTargets, HTTPDebug: o.httpDebug, TestID: o.testID})
+	var metrics *engine.MetricsServer
 	if o.metricsAddr != "" {
-		// Served until the summary is printed, also after a Ctrl-C, so the
-		// final counts can be scraped.
-		_, stopMetrics, err := r.ServeMetrics(context.WithoutCancel(ctx), o.metricsAddr)
+		// Served until the outputs are written and a last scrape has read
+		// the final counts (lingerMetrics), also after a Ctrl-C.
+		var err error
+		metrics, err = r.ServeMetrics(context.WithoutCancel(ctx), o.metricsAddr)
 		if err != nil {
 			fmt.Fprintf(stderr, "reslua: --metrics-addr %s: %v\n", o.metricsAddr, err)
 			return exitRuntime
 		}
-		defer stopMetrics()
+		defer metrics.Close()
 	}
 	stopWatching := context.AfterFunc(ctx, r.Interrupt)
 	defer stopWatching()
@@ -349,7 +412,36 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 			code = exitRuntime // CI must not take a missing file for a pass
 		}
 	}
+	if metrics != nil {
+		lingerMetrics(ctx, metrics, o.metricsLinger, stderr)
+	}
 	return code
+}
+
+// lingerMetrics keeps /metrics up after the run until a scraper has read
+// the final counts, for at most d: without it, the process would exit
+// between two scrapes and Prometheus would never see the run's last
+// requests. A Ctrl-C ends it; after a Ctrl-C that interrupted the run, the
+// second one does (main exits at once).
+func lingerMetrics(ctx context.Context, m *engine.MetricsServer, d time.Duration, log io.Writer) {
+	if d <= 0 {
+		return
+	}
+	how := "Ctrl-C to stop"
+	if ctx.Err() != nil { // the run was interrupted: wait for the second signal
+		ctx = context.WithoutCancel(ctx)
+		how = "interrupt again to stop"
+	}
+	m.NextScrape() // a scrape from now on counts, even one made upon the next line
+	fmt.Fprintf(log, "reslua: keeping %s up for a last scrape of the final counts, for at most %s (%s)\n", m.URL, d, how)
+	switch {
+	case m.Linger(ctx, d):
+		fmt.Fprintln(log, "reslua: the final counts were scraped; exiting")
+	case ctx.Err() != nil:
+		fmt.Fprintln(log, "reslua: interrupted; exiting without a last scrape")
+	default:
+		fmt.Fprintf(log, "reslua: no scrape came within %s; exiting (the scraper missed the final counts)\n", d)
+	}
 }
 
 // exitCode maps a run's verdict to its exit code (DESIGN.md §9); an error
