@@ -55,7 +55,10 @@ func realResult(t *testing.T) (*Result, Plan) {
 			Params: json.RawMessage(`{"name":"echo","arguments":{"message":"hi"}}`)}}},
 		{Weight: 1, Request: RequestSpec{HTTP: &HTTPRequest{Path: "/health"}}},
 	}
-	traffic, err := r.StartLoad(ctx, LoadSpec{Name: "traffic", Target: lb.Target(), Rate: 100, Duration: 4 * time.Second,
+	// The traffic runs until the script stops it after the rollout: the
+	// rollout's gates need requests on green, and the script's sleeps,
+	// experiment and holds take as long as the machine lets them.
+	traffic, err := r.StartLoad(ctx, LoadSpec{Name: "traffic", Target: lb.Target(), Rate: 100, Duration: 10 * time.Minute,
 		Sessions: 2, Tags: map[string]string{"tier": "gold"}, Mix: mix})
 	must(err)
 	_, err = r.StartLoad(ctx, LoadSpec{Name: "dead", Target: dead, Rate: 20, Duration: time.Second,
@@ -83,8 +86,9 @@ func realResult(t *testing.T) (*Result, Plan) {
 		}})
 	must(err)
 	_, err = r.Rollout(ctx, RolloutSpec{Strategy: "canary", Router: lb, From: "blue", To: "green", Steps: []int{50, 100},
-		Hold: 300 * time.Millisecond, Gates: []CheckSpec{{Metric: "p95", Threshold: "< 1ms"}}, Where: "test:2"})
+		Hold: 300 * time.Millisecond, Gates: []CheckSpec{{Metric: "requests", Threshold: "< 1"}}, Where: "test:2"})
 	must(err)
+	traffic.Stop()
 	must(r.WaitLoad(ctx, traffic))
 	res, err := r.Finish(ctx)
 	if err == nil {

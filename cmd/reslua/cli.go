@@ -37,6 +37,11 @@ var version = "dev"
 // flight before stopping them.
 const gracePeriod = 10 * time.Second
 
+// checkTimeout bounds how long checking a scenario may run before it is
+// called a runaway (luabind.Options.CheckTimeout); zero means luabind's
+// default. Tests shorten it rather than wait the default out.
+var checkTimeout time.Duration
+
 const usage = `reslua runs resilience scenarios written in Lua.
 
 Usage:
@@ -292,7 +297,7 @@ func runCommand(ctx context.Context, name string, args []string, stdout, stderr 
 	if !ok {
 		return code
 	}
-	script, err := luabind.Load(o.file, luabind.Options{Env: o.env, LibPath: o.libPath, Log: stderr})
+	script, err := luabind.Load(o.file, luabind.Options{Env: o.env, LibPath: o.libPath, Log: stderr, CheckTimeout: checkTimeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitUsage

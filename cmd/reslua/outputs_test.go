@@ -218,13 +218,16 @@ func TestJUnitXML(t *testing.T) {
 }
 
 // An interrupted run still writes its results and its JUnit file, saying
-// it was interrupted, with what it recorded.
+// it was interrupted, with what it recorded. The interrupt comes when a
+// first load has ended (an event, not a time), so what the results must
+// hold is known exactly: that load's 50 arrivals.
 func TestInterruptWritesOutputs(t *testing.T) {
 	path := writeScenario(t, `
 local t = target { name = "demo", url = demo.mcp {} }
+local first = load { name = "first", target = t, rate = 50, duration = "1s", mix = { { 1, mcp.ping() } } }
 local l = load { name = "long", target = t, rate = 50, duration = "10m", mix = { { 1, mcp.ping() } } }
 sla { { "error_rate", "< 1%" } }
-sleep("1100ms")
+first:wait()
 print("a second recorded")
 l:wait()
 `)
@@ -250,8 +253,14 @@ l:wait()
 		t.Errorf("status %q, exit code %d, meta %+v", back.Status, back.Meta.ExitCode, back.Meta)
 	}
 	r := back.Result
-	if len(r.Loads) != 1 || r.Loads[0].Completed() < 50 || len(r.Loads[0].Requests[0].Seconds) < 1 || len(r.Checks) != 1 {
-		t.Errorf("results hold %d loads, %d checks: %+v", len(r.Loads), len(r.Checks), r.Loads)
+	if len(r.Loads) != 2 || len(r.Checks) != 1 {
+		t.Fatalf("results hold %d loads, %d checks: %+v", len(r.Loads), len(r.Checks), r.Loads)
+	}
+	// Every one of its 50 arrivals is accounted for: answered, or dropped
+	// or unsent if the generator could not keep up.
+	if l := r.Loads[0]; l.Name != "first" || l.Completed()+l.Dropped+l.Unsent != 50 || l.Completed() == 0 || len(l.Requests[0].Seconds) < 1 {
+		t.Errorf("load %q: %d completed, %d dropped, %d unsent, %d seconds; want first, 50 in all, some completed, at least 1 second",
+			l.Name, l.Completed(), l.Dropped, l.Unsent, len(l.Requests[0].Seconds))
 	}
 	if !strings.Contains(stderr.String(), "reslua: wrote "+results+" (") {
 		t.Errorf("the log does not say the results were written:\n%s", stderr)

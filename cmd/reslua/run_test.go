@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // signalWriter is a stderr that cancels a run when a line it waits for
@@ -100,7 +101,27 @@ func TestBadCorpusExits2(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}
+	// The runaway is cut short by the check's timeout: a short one here,
+	// rather than the 10 s default waited out; set before the parallel
+	// subtests start and restored after this one.
+	t.Run("runaway.lua", func(t *testing.T) {
+		defer func(d time.Duration) { checkTimeout = d }(checkTimeout)
+		checkTimeout = 300 * time.Millisecond
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"run", "../../testdata/bad/runaway.lua"}, &stdout, &stderr); code != exitUsage {
+			t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitUsage, stderr.String())
+		}
+		if want := "runaway.lua:3: did not finish within 300ms during check; an endless loop?"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("stdout not empty, so something ran:\n%s", stdout.String())
+		}
+	})
 	for _, f := range files {
+		if filepath.Base(f) == "runaway.lua" {
+			continue
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
