@@ -111,12 +111,21 @@ func (r *Router) Stats() Stats { return r.Since(Mark{}) }
 // (the histograms' difference, bucket by bucket). Weight and Requested
 // are the weights now: a caller that wants the figures of one set of
 // weights (one deployment step) takes a Mark when it sets them and calls
-// Since before it changes them.
-func (r *Router) Since(m Mark) Stats {
+// Since before it changes them. A caller that measures period after period
+// uses Between, so that no request falls between two calls.
+func (r *Router) Since(m Mark) Stats { return r.Between(m, r.Mark()) }
+
+// Between returns the traffic between the marks m and now, taken in that
+// order, as Since does up to now: with now := Mark(), Between(m, now) and
+// then Between(now, Mark()) count every request once.
+func (r *Router) Between(m, now Mark) Stats {
 	if r.init() != nil {
 		return Stats{}
 	}
-	now := r.Mark()
+	if len(now.routes) != len(r.routes) {
+		// The zero Mark: the router's start.
+		now.routes = make([]routeMark, len(r.routes))
+	}
 	t := r.table.Load()
 	sum := 0
 	for _, w := range t.weights {

@@ -57,18 +57,38 @@ func Server(t testing.TB, stateless bool) (url string, calls, closed *atomic.Int
 	return srv.URL, calls, closed
 }
 
-// Load sends total tools/call requests for "echo" to url from conc
-// goroutines, each over its own keep-alive connection, and reads each SSE
-// reply to its result. It returns the number of requests that failed (a
-// transport error, a status other than 200, or a stream that ended
-// without the call's result) and a sample of the failures.
-// A pad of pad bytes in the arguments makes the request body that big.
-func Load(t testing.TB, url string, total, conc int, progress bool, pad int) (int64, []string) {
+// Options shape a Load.
+type Options struct {
+	// Total is the most calls to send; Conc the number of clients, each
+	// with its own session and keep-alive connection.
+	Total, Conc int
+	// Progress asks for a progress notification before each result (and
+	// makes the tool take 2 ms after it, as the demo's "slow" does).
+	Progress bool
+	// Pad, when above zero, pads each call's arguments to make its
+	// request body about that many bytes bigger.
+	Pad int
+}
+
+// Result is what a Load saw.
+type Result struct {
+	// Sent counts the calls sent; Failed those that failed (a transport
+	// error, a status other than 200, a stream that ended without the
+	// call's result), with a few Samples.
+	Sent, Failed int64
+	Samples      []string
+}
+
+// Load sends up to o.Total tools/call requests for "echo" to url from
+// o.Conc clients and reads each SSE reply to its end. It stops sending
+// when ctx is done (the calls under way finish), which bounds a test's
+// time on a slow machine; Result.Sent says how many went.
+func Load(ctx context.Context, t testing.TB, url string, o Options) Result {
 	t.Helper()
-	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, DisableCompression: true}
+	tr := &http.Transport{MaxIdleConns: o.Conc, MaxIdleConnsPerHost: o.Conc, DisableCompression: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	var next, failed atomic.Int64
+	var next, sent, failed atomic.Int64
 	var mu sync.Mutex
 	var samples []string
 	fail := func(format string, args ...any) {
@@ -82,25 +102,26 @@ func Load(t testing.TB, url string, total, conc int, progress bool, pad int) (in
 	// With progress, the reply is a notification at once and the result
 	// a moment later, as from the demo server's "slow" tool.
 	args, meta := `"n":%d`, ""
-	if progress {
+	if o.Progress {
 		args, meta = `"n":%d,"ms":2`, `,"_meta":{"progressToken":"p"}`
 	}
-	if pad > 0 {
-		args += `,"pad":"` + strings.Repeat("x", pad) + `"`
+	if o.Pad > 0 {
+		args += `,"pad":"` + strings.Repeat("x", o.Pad) + `"`
 	}
 	var wg sync.WaitGroup
-	for range conc {
+	for range o.Conc {
 		wg.Go(func() {
 			sid, err := Initialize(c, url)
 			if err != nil {
 				fail("initialize: %v", err)
 				return
 			}
-			for {
+			for ctx.Err() == nil {
 				n := next.Add(1)
-				if n > int64(total) {
+				if n > int64(o.Total) {
 					return
 				}
+				sent.Add(1)
 				body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{`+args+`}%s}}`, n, n, meta)
 				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
 				req.Header.Set("Content-Type", "application/json")
@@ -128,7 +149,68 @@ func Load(t testing.TB, url string, total, conc int, progress bool, pad int) (in
 		})
 	}
 	wg.Wait()
-	return failed.Load(), samples
+	return Result{Sent: sent.Load(), Failed: failed.Load(), Samples: samples}
+}
+
+// BodyCheck is a RoundTripper for a reverse proxy under test: it passes
+// each request on to Transport with its body wrapped, and counts the reads
+// of a body that failed with anything but io.EOF: the proxy's transport
+// reading a client's body that the proxy's server had already closed.
+type BodyCheck struct {
+	Transport *http.Transport
+	errs      atomic.Int64
+	mu        sync.Mutex
+	first     error
+}
+
+// NewBodyCheck returns a BodyCheck over a transport set up as the proxies'
+// own (1024 idle connections per host, no compression).
+func NewBodyCheck(t testing.TB) *BodyCheck {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = 1024
+	tr.DisableCompression = true
+	t.Cleanup(tr.CloseIdleConnections)
+	return &BodyCheck{Transport: tr}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (b *BodyCheck) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		r2 := req.Clone(req.Context())
+		r2.Body = checkedBody{req.Body, b}
+		req = r2
+	}
+	return b.Transport.RoundTrip(req)
+}
+
+// CloseIdleConnections closes the transport's idle connections.
+func (b *BodyCheck) CloseIdleConnections() { b.Transport.CloseIdleConnections() }
+
+// Errors returns the number of failed body reads and the first error.
+func (b *BodyCheck) Errors() (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.errs.Load(), b.first
+}
+
+type checkedBody struct {
+	io.ReadCloser
+	b *BodyCheck
+}
+
+func (c checkedBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		c.b.errs.Add(1)
+		c.b.mu.Lock()
+		if c.b.first == nil {
+			c.b.first = err
+		}
+		c.b.mu.Unlock()
+	}
+	return n, err
 }
 
 // ReadResult reads an SSE stream to the data line that carries the
@@ -187,19 +269,20 @@ func Initialize(c *http.Client, url string) (string, error) {
 	return sid, nil
 }
 
-// Cases are the loads of the full-duplex tests: tens of thousands of
-// calls answered with SSE, with and without a progress notification first,
-// and a thousand whose request bodies are too big for a proxy to read
-// before forwarding.
+// Budget bounds the time a case of the full-duplex tests sends for.
+const Budget = 4 * time.Second
+
+// Cases are the loads of the full-duplex tests: up to ten thousand calls
+// answered with SSE, with and without a progress notification first (as
+// many as Budget lets a loaded machine send), and up to a thousand whose
+// request bodies are too big for a proxy to read before forwarding.
 var Cases = []struct {
-	Name     string
-	Total    int
-	Progress bool
-	Pad      int
+	Name string
+	Options
 }{
-	{"plain", 10_000, false, 0},
-	{"progress", 10_000, true, 0},
-	{"progress, 80 KiB requests", 1_000, true, 80 << 10},
+	{"plain", Options{Total: 10_000, Conc: 8}},
+	{"progress", Options{Total: 10_000, Conc: 8, Progress: true}},
+	{"progress, 80 KiB requests", Options{Total: 1_000, Conc: 8, Progress: true, Pad: 80 << 10}},
 }
 
 // lockedWriter is a writer safe for concurrent use.
