@@ -397,9 +397,12 @@ func (ro *Rollout) analyze(_ context.Context, _ deploy.Step) (deploy.Verdict, st
 	if ro.spec.Router == nil {
 		return deploy.Inconclusive, "", errors.New("no router to measure the new version's traffic on")
 	}
-	st := ro.spec.Router.Since(ro.mark)
+	// One mark ends this window and starts the next: no request falls
+	// between two measurements.
+	now := ro.spec.Router.Mark()
+	st := ro.spec.Router.Between(ro.mark, now)
 	window := ro.run.clock.Now().Sub(ro.since)
-	ro.startWindow()
+	ro.mark, ro.since = now, ro.run.clock.Now()
 	var rs *deploy.RouteStats
 	for i := range st.Routes {
 		if st.Routes[i].Name == ro.to {
