@@ -13,7 +13,8 @@ type counters struct {
 	errors   atomic.Int64 // of those, 5xx replies and transport errors
 	canceled atomic.Int64 // of those, abandoned by their client
 	diverted atomic.Int64 // requests the route's breaker turned away
-	_        [32]byte
+	answered atomic.Int64 // requests whose reply status or failure is known
+	_        [24]byte
 }
 
 // Mark is a snapshot of a router's counters and latency histograms;
@@ -25,7 +26,7 @@ type Mark struct {
 }
 
 type routeMark struct {
-	requests, errors, canceled, diverted int64
+	requests, errors, canceled, diverted, answered int64
 	latency                              Latency
 }
 
@@ -64,6 +65,13 @@ type RouteStats struct {
 	// Canceled counts the requests sent to the route that their client
 	// abandoned before the reply was complete; they are not errors.
 	Canceled int64
+	// Answered counts the requests sent to the route whose outcome the
+	// router saw after the mark: a reply's status, a failure, or the
+	// client leaving. Requests counts a request when it arrives, Errors
+	// and Canceled when its outcome is known: over a short window with
+	// requests under way at its edges, Errors/Answered is the error rate,
+	// not Errors/Requests.
+	Answered int64
 	// Diverted counts requests that were meant for the route but that its
 	// breaker turned away, so they went to another route (or, with every
 	// route ejected, were answered 503).
@@ -97,6 +105,7 @@ func (r *Router) Mark() Mark {
 		m.routes[i] = routeMark{
 			requests: c.requests.Load(), errors: c.errors.Load(),
 			canceled: c.canceled.Load(), diverted: c.diverted.Load(),
+			answered: c.answered.Load(),
 			latency: rt.latency.snapshot(),
 		}
 	}
@@ -145,6 +154,7 @@ func (r *Router) Between(m, now Mark) Stats {
 			Requests: cur.requests - before.requests,
 			Errors:   cur.errors - before.errors,
 			Canceled: cur.canceled - before.canceled,
+			Answered: cur.answered - before.answered,
 			Diverted: cur.diverted - before.diverted,
 			Latency:  cur.latency.sub(before.latency),
 		}
