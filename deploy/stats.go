@@ -27,7 +27,7 @@ type Mark struct {
 
 type routeMark struct {
 	requests, errors, canceled, diverted, answered int64
-	latency                              Latency
+	latency                                        Latency
 }
 
 // Stats is a router's traffic: per route, the split it was asked for
@@ -106,7 +106,7 @@ func (r *Router) Mark() Mark {
 			requests: c.requests.Load(), errors: c.errors.Load(),
 			canceled: c.canceled.Load(), diverted: c.diverted.Load(),
 			answered: c.answered.Load(),
-			latency: rt.latency.snapshot(),
+			latency:  rt.latency.snapshot(),
 		}
 	}
 	return m
