@@ -16,6 +16,7 @@ import (
 // starts from the router's start, not from the sampler's first turn. This
 // was the luabind TestGoodGreenIsPromoted flake "per-second sums [251 549],
 // totals 251 and 550".
+// samplerHook is global: this test must not run in parallel with others.
 func TestRouterSecondsCountFromTheStart(t *testing.T) {
 	release := make(chan struct{})
 	held := make(chan struct{})
