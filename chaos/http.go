@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reslua/reslua/internal/fwdbody"
 )
 
 // forwardedHeaders are passed to the target as the client sent them: the
@@ -60,6 +62,9 @@ func (p *Proxy) startHTTP() {
 func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s := p.active.Load()
 	if s == nil {
+		// A streamed reply must not cut the request: see
+		// internal/fwdbody.
+		fwdbody.Prepare(w, r, true)
 		p.rp.ServeHTTP(w, r)
 		return
 	}
@@ -84,6 +89,7 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if hits == 0 {
+		fwdbody.Prepare(w, r, true)
 		p.rp.ServeHTTP(w, r)
 		return
 	}
@@ -151,6 +157,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, pl *plan) {
 		}
 	}
 	down, up := newMeters(p.clock, pl)
+	// A paced upload is read from the client at its pace, not first.
+	fwdbody.Prepare(w, r, up.empty())
 	if !up.empty() && r.Body != nil && r.Body != http.NoBody {
 		r.Body = &pacedBody{ReadCloser: r.Body, ctx: ctx, m: &up}
 	}

@@ -89,6 +89,7 @@ func (rec *recorder) canceled() bool {
 func (rec *recorder) settle(code int) {
 	rec.status = code
 	r, rt := rec.r, rec.r.routes[rec.route]
+	defer rt.counters.answered.Add(1) // after errors or canceled
 	if rec.err != nil && rec.canceled() {
 		rec.gone = true
 		rt.counters.canceled.Add(1)

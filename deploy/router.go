@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/reslua/reslua/breaker"
+	"github.com/reslua/reslua/internal/fwdbody"
 )
 
 // DefaultSessionHeader is the request header that identifies a session
@@ -545,6 +546,8 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rec.finish()
 		r.recs.Put(rec)
 	}()
+	// A streamed reply must not cut the request: see internal/fwdbody.
+	fwdbody.Prepare(w, req, true)
 	rt.proxy.ServeHTTP(rec, req)
 }
 

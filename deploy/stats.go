@@ -13,7 +13,8 @@ type counters struct {
 	errors   atomic.Int64 // of those, 5xx replies and transport errors
 	canceled atomic.Int64 // of those, abandoned by their client
 	diverted atomic.Int64 // requests the route's breaker turned away
-	_        [32]byte
+	answered atomic.Int64 // requests whose reply status or failure is known
+	_        [24]byte
 }
 
 // Mark is a snapshot of a router's counters and latency histograms;
@@ -25,8 +26,8 @@ type Mark struct {
 }
 
 type routeMark struct {
-	requests, errors, canceled, diverted int64
-	latency                              Latency
+	requests, errors, canceled, diverted, answered int64
+	latency                                        Latency
 }
 
 // Stats is a router's traffic: per route, the split it was asked for
@@ -64,6 +65,13 @@ type RouteStats struct {
 	// Canceled counts the requests sent to the route that their client
 	// abandoned before the reply was complete; they are not errors.
 	Canceled int64
+	// Answered counts the requests sent to the route whose outcome the
+	// router saw after the mark: a reply's status, a failure, or the
+	// client leaving. Requests counts a request when it arrives, Errors
+	// and Canceled when its outcome is known: over a short window with
+	// requests under way at its edges, Errors/Answered is the error rate,
+	// not Errors/Requests.
+	Answered int64
 	// Diverted counts requests that were meant for the route but that its
 	// breaker turned away, so they went to another route (or, with every
 	// route ejected, were answered 503).
@@ -97,7 +105,8 @@ func (r *Router) Mark() Mark {
 		m.routes[i] = routeMark{
 			requests: c.requests.Load(), errors: c.errors.Load(),
 			canceled: c.canceled.Load(), diverted: c.diverted.Load(),
-			latency: rt.latency.snapshot(),
+			answered: c.answered.Load(),
+			latency:  rt.latency.snapshot(),
 		}
 	}
 	return m
@@ -111,12 +120,21 @@ func (r *Router) Stats() Stats { return r.Since(Mark{}) }
 // (the histograms' difference, bucket by bucket). Weight and Requested
 // are the weights now: a caller that wants the figures of one set of
 // weights (one deployment step) takes a Mark when it sets them and calls
-// Since before it changes them.
-func (r *Router) Since(m Mark) Stats {
+// Since before it changes them. A caller that measures period after period
+// uses Between, so that no request falls between two calls.
+func (r *Router) Since(m Mark) Stats { return r.Between(m, r.Mark()) }
+
+// Between returns the traffic between the marks m and now, taken in that
+// order, as Since does up to now: with now := Mark(), Between(m, now) and
+// then Between(now, Mark()) count every request once.
+func (r *Router) Between(m, now Mark) Stats {
 	if r.init() != nil {
 		return Stats{}
 	}
-	now := r.Mark()
+	if len(now.routes) != len(r.routes) {
+		// The zero Mark: the router's start.
+		now.routes = make([]routeMark, len(r.routes))
+	}
 	t := r.table.Load()
 	sum := 0
 	for _, w := range t.weights {
@@ -136,6 +154,7 @@ func (r *Router) Since(m Mark) Stats {
 			Requests: cur.requests - before.requests,
 			Errors:   cur.errors - before.errors,
 			Canceled: cur.canceled - before.canceled,
+			Answered: cur.answered - before.answered,
 			Diverted: cur.diverted - before.diverted,
 			Latency:  cur.latency.sub(before.latency),
 		}

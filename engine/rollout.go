@@ -397,9 +397,12 @@ func (ro *Rollout) analyze(_ context.Context, _ deploy.Step) (deploy.Verdict, st
 	if ro.spec.Router == nil {
 		return deploy.Inconclusive, "", errors.New("no router to measure the new version's traffic on")
 	}
-	st := ro.spec.Router.Since(ro.mark)
+	// One mark ends this window and starts the next: no request falls
+	// between two measurements.
+	now := ro.spec.Router.Mark()
+	st := ro.spec.Router.Between(ro.mark, now)
 	window := ro.run.clock.Now().Sub(ro.since)
-	ro.startWindow()
+	ro.mark, ro.since = now, ro.run.clock.Now()
 	var rs *deploy.RouteStats
 	for i := range st.Routes {
 		if st.Routes[i].Name == ro.to {
@@ -412,9 +415,11 @@ func (ro *Rollout) analyze(_ context.Context, _ deploy.Step) (deploy.Verdict, st
 	if rs.Breaker == breaker.StateOpen {
 		return deploy.Fail, fmt.Sprintf("%s's breaker is open", ro.to), nil
 	}
+	// A window counts the requests answered in it: the errors are among
+	// them, while requests that arrived in it may be under way still.
 	need := int64(max(ro.spec.MinRequests, 1))
-	if rs.Requests < need {
-		return deploy.Inconclusive, fmt.Sprintf("%d requests on %s in %s, fewer than the %d needed to judge", rs.Requests, ro.to, window.Round(time.Millisecond), need), nil
+	if rs.Answered < need {
+		return deploy.Inconclusive, fmt.Sprintf("%d requests answered on %s in %s, fewer than the %d needed to judge", rs.Answered, ro.to, window.Round(time.Millisecond), need), nil
 	}
 	verdict := deploy.Pass
 	parts := make([]string, 0, len(ro.gates))
@@ -426,7 +431,7 @@ func (ro *Rollout) analyze(_ context.Context, _ deploy.Step) (deploy.Verdict, st
 		}
 		parts = append(parts, fmt.Sprintf("%s %s %s %s", g.Spec.Metric, g.Format(v), strings.TrimSpace(g.Spec.Threshold), mark))
 	}
-	return verdict, fmt.Sprintf("%s over %d requests: %s", ro.to, rs.Requests, strings.Join(parts, ", ")), nil
+	return verdict, fmt.Sprintf("%s over %d requests: %s", ro.to, rs.Answered, strings.Join(parts, ", ")), nil
 }
 
 // gateValue measures metric on one route's window, in the metric's unit.
@@ -441,14 +446,14 @@ func gateValue(metric string, rs *deploy.RouteStats, window time.Duration) float
 	case "avg":
 		return ms(rs.Latency.Mean())
 	case "error_rate":
-		return float64(rs.Errors) / float64(rs.Requests)
+		return float64(rs.Errors) / float64(rs.Answered)
 	case "rate":
 		if window <= 0 {
 			return 0
 		}
-		return float64(rs.Requests) / window.Seconds()
+		return float64(rs.Answered) / window.Seconds()
 	case "requests":
-		return float64(rs.Requests)
+		return float64(rs.Answered)
 	case "errors":
 		return float64(rs.Errors)
 	}

@@ -138,6 +138,7 @@ type Router struct {
 	seconds []RouteSecond // per-second traffic, sampled while the run goes on
 	stop    context.CancelFunc
 	sampled chan struct{}  // closed when the sampler has ended
+	final   deploy.Mark    // the sampler's last mark, taken once the router closed
 	mark    deploy.Mark    // the start of the current weights' period
 	periods []weightPeriod // closed periods, for the requested split
 }
@@ -197,7 +198,7 @@ func (r *Router) SetWeights(w map[string]int, why string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.closePeriodLocked() // under the weights still in force
+	r.closePeriodLocked(r.dr.Mark()) // under the weights still in force
 	if err := r.dr.SetWeights(deploy.Weights(full)); err != nil {
 		return err
 	}
@@ -209,10 +210,11 @@ func (r *Router) SetWeights(w map[string]int, why string) error {
 	return nil
 }
 
-// closePeriodLocked ends the current weights' period; r.mu is held.
-func (r *Router) closePeriodLocked() {
-	st := r.dr.Since(r.mark)
-	r.mark = r.dr.Mark()
+// closePeriodLocked ends the current weights' period at the mark now;
+// r.mu is held.
+func (r *Router) closePeriodLocked(now deploy.Mark) {
+	st := r.dr.Between(r.mark, now)
+	r.mark = now
 	p := weightPeriod{weights: r.dr.CurrentWeights(), requests: map[string]int64{}}
 	for _, rs := range st.Routes {
 		p.requests[rs.Name] = rs.Requests
@@ -222,6 +224,10 @@ func (r *Router) closePeriodLocked() {
 
 // Since returns the router's traffic after m (see deploy.Router.Since).
 func (r *Router) Since(m deploy.Mark) deploy.Stats { return r.dr.Since(m) }
+
+// Between returns the router's traffic between the marks m and now (see
+// deploy.Router.Between).
+func (r *Router) Between(m, now deploy.Mark) deploy.Stats { return r.dr.Between(m, now) }
 
 // Mark returns a snapshot of the router's counters, for Since.
 func (r *Router) Mark() deploy.Mark { return r.dr.Mark() }
@@ -283,7 +289,9 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 		addr = dr.Addr()
 	}
 	t := newTarget(TargetSpec{Name: spec.Name, URL: "http://" + addr + first.Path, Timeout: timeout}, r.cfg.ClientVersion, r.clock)
-	ro := &Router{spec: spec, target: t, dr: dr, run: r, mark: dr.Mark()}
+	// The zero mark is the router's start: the first period and the first
+	// second count every request from the router's first.
+	ro := &Router{spec: spec, target: t, dr: dr, run: r}
 	if !r.cfg.DryRun {
 		ro.startSampler()
 	}
@@ -295,18 +303,20 @@ func (r *Run) AddRouter(ctx context.Context, spec RouterSpec) (*Router, error) {
 	return ro, nil
 }
 
-// close stops the router (requests still under way are cut) and its
-// sampler, which takes a last, partial second.
+// close stops the router (requests still under way are cut) and then its
+// sampler, which takes a last, partial second: no request arrives after
+// the sampler's last mark, which the totals are taken at too.
 func (r *Router) close() {
+	r.dr.Close()
 	if r.stop != nil {
 		r.stop()
 		<-r.sampled
 	}
-	r.dr.Close()
 }
 
 // RouteSecond is one second of a router's traffic on the run's timeline:
-// per route, the requests that ended in it and their errors.
+// per route, the requests that arrived in it and the errors the router
+// counted in it (at a reply's status, or when a reply was cut).
 type RouteSecond struct {
 	Offset time.Duration // from the run's start
 	Routes []RouteCount  // in the order of the router's routes
@@ -318,6 +328,10 @@ type RouteCount struct {
 	Requests, Errors int64
 }
 
+// samplerHook, when set (by tests), is called first in a router's sampler
+// goroutine: it holds the sampler back as a loaded machine may.
+var samplerHook func()
+
 // startSampler samples the router's counters at every whole second of the
 // run's timeline, for the per-second series of its routes (RouterResult.
 // Seconds): the split moving step by step, a route ejected by its breaker.
@@ -327,13 +341,21 @@ func (r *Router) startSampler() {
 	run := r.run
 	go func() {
 		defer close(r.sampled)
-		mark := r.dr.Mark()
+		if samplerHook != nil {
+			samplerHook()
+		}
+		// From the router's start (the zero mark), not from the moment
+		// this goroutine runs: the router already serves. Each mark ends
+		// one second and starts the next, so that no request falls
+		// between two.
+		var mark deploy.Mark
 		sec := int(run.Elapsed() / time.Second)
 		for {
 			next := run.start.Add(time.Duration(sec+1) * time.Second)
 			stopped := run.clock.SleepUntil(ctx, next) != nil
-			st := r.dr.Since(mark)
-			mark = r.dr.Mark()
+			now := r.dr.Mark()
+			st := r.dr.Between(mark, now)
+			mark = now
 			s := RouteSecond{Offset: time.Duration(sec) * time.Second}
 			var traffic bool
 			for _, rs := range st.Routes {
@@ -346,6 +368,9 @@ func (r *Router) startSampler() {
 				r.mu.Unlock()
 			}
 			if stopped {
+				r.mu.Lock()
+				r.final = now
+				r.mu.Unlock()
 				return
 			}
 			sec++
@@ -362,8 +387,8 @@ type RouterResult struct {
 	Requests, Errors, Unrouted int64
 	Routes                     []RouteResult
 	// Seconds is the routes' traffic per second of the run's timeline
-	// (requests counted in the second they ended), for the seconds with
-	// any.
+	// (requests counted in the second they arrived), for the seconds with
+	// any. Its sums are the totals.
 	Seconds []RouteSecond
 }
 
@@ -399,7 +424,12 @@ func (r *Router) result(start time.Time) RouterResult {
 		}
 		return res
 	}
-	r.closePeriodLocked()
+	// Totals, periods and seconds end at the sampler's last mark.
+	final := r.final
+	if r.sampled == nil {
+		final = r.dr.Mark()
+	}
+	r.closePeriodLocked(final)
 	expected := map[string]float64{}
 	for _, p := range r.periods {
 		var n, sum int64
@@ -416,7 +446,7 @@ func (r *Router) result(start time.Time) RouterResult {
 			expected[name] += float64(n) * float64(w) / float64(sum)
 		}
 	}
-	st := r.dr.Stats()
+	st := r.dr.Between(deploy.Mark{}, final)
 	res.Requests, res.Errors, res.Unrouted = st.Requests, st.Errors, st.Unrouted
 	res.Seconds = slices.Clone(r.seconds)
 	var routed int64

@@ -48,17 +48,24 @@ func runRollout(t *testing.T, green, duration, body string) (string, *engine.Res
 
 // A green that fails a fifth of its requests is rolled back at its first
 // step, and the script sees why; the router ends with all traffic on blue.
+//
+// The generator, starved of CPU on a loaded machine (-race, other tests
+// beside), may send nothing for half a second: the step takes four
+// measurements, and tolerates inconclusive ones (too few requests), so that
+// the first one with enough requests decides.
 func TestBadGreenIsRolledBack(t *testing.T) {
-	out, res := runRollout(t, "error_rate = 0.2", "3s", `
-local res = deploy.blue_green { router = lb, steps = { 20, 100 }, hold = "1s",
+	out, res := runRollout(t, "error_rate = 0.2", "4s", `
+local res = deploy.blue_green { router = lb, steps = { 20, 100 }, hold = "2s",
   health = { successes = 1, interval = "100ms" },
-  analysis = { error_rate = "< 5%", min_requests = 10 } }
+  analysis = { interval = "500ms", inconclusive_limit = 3, error_rate = "< 5%", min_requests = 10 } }
 print(res.status, res.rolled_back, res.reason)
 print("weights", lb:weights().blue, lb:weights().green)
 traffic:wait()
 `)
 	// The window's share of failures is about 20 %: the demo fails every
-	// fifth request, and a window cuts the sequence anywhere.
+	// fifth request, and a window of 10 or more answered requests cuts the
+	// sequence anywhere (a window used to count requests under way without
+	// their failures: "error_rate 9.09%").
 	if !strings.Contains(out, "rolled_back\ttrue\tanalysis failed at step 1 (green 20%)") ||
 		!regexp.MustCompile(`error_rate 1\d\.\d\d% < 5% FAILED|error_rate 2\d\.\d\d% < 5% FAILED`).MatchString(out) {
 		t.Errorf("the script saw:\n%s", out)
@@ -85,11 +92,15 @@ traffic:wait()
 
 // A good green is promoted through every step with no client-visible
 // error, and the router's achieved split follows the requested one.
+//
+// The gates are the mechanics' test, not the machine's: a loaded machine
+// may starve the generator for half a second (a measurement with too few
+// requests is inconclusive, tolerated here) and stretch a p99.
 func TestGoodGreenIsPromoted(t *testing.T) {
 	out, res := runRollout(t, "version = \"2.0.0\"", "4s", `
 local res = deploy.canary { router = lb, steps = { 25, 50 }, hold = "1s",
-  analysis = { interval = "500ms", p99 = "< 1s", error_rate = "== 0%", min_requests = 5 } }
-print(res.status, #res.steps, res.errors)
+  analysis = { interval = "500ms", inconclusive_limit = 2, p99 = "< 10s", error_rate = "== 0%", min_requests = 5 } }
+print(res.status, #res.steps, res.errors, res.reason)
 traffic:wait()
 `)
 	if !strings.HasPrefix(out, "promoted\t2\t0") {
