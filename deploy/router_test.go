@@ -32,13 +32,14 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.status = code }
 
-// TestRouterSplit sends 100,000 requests through the router, drawn by the
+// TestRouterSplit sends 20,000 requests through the router, drawn by the
 // seeded Random balance, to three real backends on 127.0.0.1 (the clients
 // call ServeHTTP in-process, many goroutines at once; the router's hop to
 // the backends is over real sockets), and checks the achieved split
-// against the requested one within 1 %.
+// against the requested one within 1 % (for the 10 % route that is 4.7
+// standard deviations, and the seeded draws make the outcome fixed).
 func TestRouterSplit(t *testing.T) {
-	const total = 100_000
+	const total = 20_000
 	weights := Weights{"blue": 70, "green": 20, "canary": 10}
 	blue, green, canary := newBackend(t, "blue"), newBackend(t, "green"), newBackend(t, "canary")
 	r := &Router{
