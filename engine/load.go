@@ -330,6 +330,7 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 	for a := range queue {
 		if endCtx.Err() != nil {
 			l.unsent.Add(1)
+			l.sc.unsend(a.intended)
 			continue
 		}
 		l.send(ctx, a, senders, w)
@@ -436,6 +437,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	done := l.clock.Now()
 	if res.kind != outcome.OK && interrupted(ctx) {
 		res.kind = outcome.Interrupted // whatever the cut looked like to the sender
+		res.fail = l.graceOver(fmt.Sprintf("no reply after %s", done.Sub(sent).Round(time.Millisecond)))
 	}
 	if e.Check && res.kind.IsReply() {
 		l.checked(ctx, w, i, &res, timeout)
@@ -450,6 +452,12 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 // was cut at the end of the load's graceful stop. Called on failures only.
 func interrupted(ctx context.Context) bool {
 	return ctx.Err() != nil && context.Cause(ctx) == errGraceOver
+}
+
+// graceOver is the failure sample of a request cut when its load's
+// graceful stop ran out; what says what it was doing.
+func (l *Load) graceOver(what string) *failureDetail {
+	return &failureDetail{err: fmt.Errorf("%s: %w (%s)", what, errGraceOver, l.spec.Grace())}
 }
 
 // breakerOutcome is what a request's outcome tells a client-side breaker:
@@ -489,7 +497,7 @@ func (l *Load) checked(ctx context.Context, w *worker, i int, res *sendResult, t
 	err := l.check(ctx, w, i, res.reply, timeout)
 	switch {
 	case err != nil && interrupted(ctx):
-		res.kind, res.fail = outcome.Interrupted, nil // the grace ran out during the check
+		res.kind, res.fail = outcome.Interrupted, l.graceOver("cut during its check") // the grace ran out during the check
 	case err == nil:
 		res.kind, res.fail = outcome.OK, nil
 	case res.kind == outcome.OK:
@@ -641,6 +649,7 @@ func (l *Load) result() LoadResult {
 		// The load's place on the run's timeline, for per-second checks.
 		Start:          l.planStart,
 		DroppedSeconds: l.sc.drops(),
+		UnsentSeconds:  l.sc.unsents(),
 	}
 	select {
 	case <-l.done:

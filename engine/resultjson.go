@@ -216,6 +216,7 @@ type fileLoad struct {
 	Unsent         int64             `json:"unsent"`
 	Interrupted    int64             `json:"interrupted"`
 	DroppedSeconds []fileSecondCount `json:"dropped_seconds"`
+	UnsentSeconds  []fileSecondCount `json:"unsent_seconds,omitempty"`
 	QueueMax       int64             `json:"queue_max"`
 	LagMS          *filePercentiles  `json:"lag_ms,omitempty"`
 	Lag            string            `json:"lag,omitempty"`
@@ -747,6 +748,9 @@ func loadFile(l LoadResult) (fileLoad, error) {
 	for _, d := range l.DroppedSeconds {
 		fl.DroppedSeconds = append(fl.DroppedSeconds, fileSecondCount{OffsetS: int64(d.Offset / time.Second), Count: d.Count})
 	}
+	for _, d := range l.UnsentSeconds {
+		fl.UnsentSeconds = append(fl.UnsentSeconds, fileSecondCount{OffsetS: int64(d.Offset / time.Second), Count: d.Count})
+	}
 	s := l.Sessions
 	fl.Sessions = fileSessions{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
 		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent}
@@ -1199,6 +1203,9 @@ func (fl fileLoad) load() (LoadResult, error) {
 	}
 	for _, d := range fl.DroppedSeconds {
 		l.DroppedSeconds = append(l.DroppedSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
+	}
+	for _, d := range fl.UnsentSeconds {
+		l.UnsentSeconds = append(l.UnsentSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
 	}
 	s := fl.Sessions
 	l.Sessions = SessionResult{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,

@@ -177,7 +177,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 			formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
 	}
 	if n := l.Interrupted(); n > 0 {
-		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut; not counted as errors\n",
+		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut unanswered; they count as errors (the target did not answer within the grace)\n",
 			n, plural(int(n)), l.Grace)
 	}
 }

@@ -66,7 +66,8 @@ interrupted, aborted or failed), atomically; their paths are checked first:
       --http-debug[=full]  log each plain HTTP request and its reply: heads, or with
                          =full bodies too (the first 4 kB); not MCP requests
       --fail-on-errors[=RATE]  fail the run (exit 99) when more than RATE of all its
-                         requests failed (5% or 0.05; alone: any failed request),
+                         requests were lost: failed, interrupted at a graceful stop's
+                         end, or never sent (5% or 0.05; alone: any lost request),
                          checks or none; for CI with scenarios that declare no sla
 
   reslua report RESULTS.json -o REPORT.html   render saved results (--out) again
@@ -125,9 +126,10 @@ type options struct {
 	// metricsAddr is --metrics-addr: where /metrics is served during the
 	// run; zero: not served.
 	metricsAddr string
-	// failOnErrors is --fail-on-errors: the largest error rate (0 to 1)
-	// over all the run's requests that still passes; negative: not
-	// checked. The zero value fails a run with any failed request.
+	// failOnErrors is --fail-on-errors: the largest lost_rate (0 to 1)
+	// over all the run's arrivals that still passes (failed, interrupted
+	// or never sent); negative: not checked. The zero value fails a run
+	// with any lost request.
 	failOnErrors float64
 	// httpDebug is --http-debug: what the log shows of each plain HTTP
 	// exchange. Zero: nothing.
@@ -152,7 +154,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	metricsAddr, failOnErrors := new(string), new(string)
 	if name == "run" {
 		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus /metrics at ADDR during the run")
-		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests failed")
+		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests were lost (failed, interrupted, unsent)")
 		fs.Lookup("fail-on-errors").NoOptDefVal = "0%"
 	}
 	httpDebug := new(string)
@@ -336,7 +338,7 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 		meta.Error = finishErr.Error()
 	}
 	if o.failOnErrors >= 0 {
-		if err := res.AddErrorRateCheck(o.failOnErrors, "--fail-on-errors"); err != nil {
+		if err := res.AddLostRateCheck(o.failOnErrors, "--fail-on-errors"); err != nil {
 			fmt.Fprintf(stderr, "reslua: %v\n", err) // validated by parseFlags
 		}
 	}
