@@ -51,6 +51,7 @@ type Load struct {
 	lag                        *hdrhistogram.Histogram // how late requests started
 	abortReason                string
 	connStart                  httpc.Stats // the target's connection counts when the load began
+	probeStart                 int64       // the target's era probes when the load began
 
 	// sc places the load's per-second series on the run's timeline and
 	// counts its drops per second (series.go).
@@ -151,6 +152,7 @@ func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 	defer close(l.done)
 	defer l.cancel()
 	l.connStart = l.spec.Target.connStats()
+	l.probeStart = l.spec.Target.probes()
 	senders := open(ctx)
 
 	stopCtx, stopCancel := context.WithCancel(ctx)
@@ -676,6 +678,11 @@ func (l *Load) result() LoadResult {
 			Deleted: st.Deleted, DeleteFailures: st.DeleteFailures, LeftOpen: st.LeftOpen, CancelsSent: st.CancelsSent,
 			Init: st.InitLatency,
 		}
+	}
+	select {
+	case <-l.done:
+		r.Sessions.Probes = l.spec.Target.probes() - l.probeStart
+	default:
 	}
 	return r
 }

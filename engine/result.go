@@ -209,6 +209,12 @@ type SessionResult struct {
 	// the server on purpose; CancelsSent the notifications/cancelled sent.
 	Opened, Reinitialized, OpenFailures            int64
 	Deleted, DeleteFailures, LeftOpen, CancelsSent int64
+	// Probes counts the era probes (server/discover) the load's target
+	// sent while the load ran: protocol requests, not the load's own, that
+	// a router or the server counts beside them (one per target, sent
+	// when its first session opens, even if the load is stopped before
+	// its first arrival).
+	Probes int64
 	// Init holds the duration of every initialize handshake (µs); nil when
 	// the load opened no session.
 	Init *hdrhistogram.Histogram

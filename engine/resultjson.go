@@ -254,6 +254,7 @@ type fileSessions struct {
 	DeleteFailures  int64  `json:"delete_failures"`
 	LeftOpen        int64  `json:"left_open"`
 	CancelsSent     int64  `json:"cancels_sent"`
+	Probes          int64  `json:"probes"`
 	Init            string `json:"init,omitempty"`
 }
 
@@ -753,7 +754,8 @@ func loadFile(l LoadResult) (fileLoad, error) {
 	}
 	s := l.Sessions
 	fl.Sessions = fileSessions{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
-		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent}
+		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent,
+		Probes: s.Probes}
 	if fl.Sessions.Init, err = encodeHDR(s.Init); err != nil {
 		return fl, fmt.Errorf("sessions: %w", err)
 	}
@@ -1209,7 +1211,8 @@ func (fl fileLoad) load() (LoadResult, error) {
 	}
 	s := fl.Sessions
 	l.Sessions = SessionResult{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
-		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent}
+		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent,
+		Probes: s.Probes}
 	if l.Sessions.Init, err = decodeHDR(s.Init); err != nil {
 		return l, fmt.Errorf("sessions: init: %w", err)
 	}
