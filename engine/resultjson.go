@@ -41,7 +41,8 @@ type RunMeta struct {
 	// Started is when the run started, on the wall clock.
 	Started time.Time
 	// Error is a failure that ended the run early, such as a script error
-	// after traffic started; the run's status is then "failed". Zero: none.
+	// after traffic started, or one of the run's output files that could
+	// not be written; the run's status is then "failed". Zero: none.
 	Error string
 	// Interrupted is set when the run was stopped from outside (a
 	// signal); the verdict is then "interrupted", as Result.Interrupted

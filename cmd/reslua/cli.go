@@ -344,12 +344,38 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	}
 	code := exitCode(res.Verdict(meta), runtime)
 	meta.ExitCode = code
-	res.WriteSummary(stdout, meta)
-	if err := writeOutputs(outputsOf(o), res, meta, stderr); err != nil {
-		fmt.Fprintf(stderr, "reslua: %v\n", err)
-		if code == exitPassed {
-			code = exitRuntime // CI must not take a missing file for a pass
+	// Every output is rendered and staged before any is put in place: one
+	// that cannot be written turns a pass into an error (exit 1: CI must
+	// not take a missing file for a pass), and then the others, the
+	// summary included, must say so too rather than "passed", exit 0.
+	staged, failed, errs := stageOutputs(outputsOf(o), res, meta)
+	if len(failed) > 0 && code == exitPassed {
+		meta.Error = fmt.Sprintf("writing the outputs: %v", errs[0])
+		if len(errs) > 1 {
+			meta.Error += fmt.Sprintf(" (and %d more)", len(errs)-1)
 		}
+		code = exitRuntime
+		meta.ExitCode = code
+		discardOutputs(staged)
+		var again []output
+		for _, st := range staged {
+			again = append(again, st.out)
+		}
+		var moreErrs []error
+		staged, _, moreErrs = stageOutputs(again, res, meta)
+		errs = append(errs, moreErrs...)
+	}
+	res.WriteSummary(stdout, meta)
+	if cerrs := commitOutputs(staged, stderr); len(cerrs) > 0 {
+		// A rename that fails after its file was written: rare (the
+		// directory changed under us); the exit still says so.
+		errs = append(errs, cerrs...)
+		if code == exitPassed {
+			code = exitRuntime
+		}
+	}
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "reslua: %v\n", err)
 	}
 	return code
 }
