@@ -87,9 +87,9 @@ var Metrics = map[string]unit{
 	"p50": unitDuration, "p90": unitDuration, "p95": unitDuration, "p99": unitDuration,
 	"p99.9": unitDuration, "max": unitDuration, "min": unitDuration, "avg": unitDuration,
 	"service_p50": unitDuration, "service_p95": unitDuration, "service_p99": unitDuration,
-	"error_rate": unitRatio,
-	"rate":       unitRate,
-	"count":      unitCount, "errors": unitCount, "dropped": unitCount,
+	"error_rate": unitRatio, "lost_rate": unitRatio,
+	"rate":  unitRate,
+	"count": unitCount, "errors": unitCount, "dropped": unitCount,
 	// Dynamics, on the run's timeline (dynamics.go).
 	"time_to_detect": unitDuration, "time_to_recover": unitDuration,
 	"lost_requests": unitCount, "breaker_opens": unitCount,

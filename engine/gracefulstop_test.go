@@ -112,9 +112,12 @@ func hangingServer(t *testing.T) (url string, arrived <-chan struct{}) {
 // TestHangingTargetEndsOnTime: against a target that never answers, a load
 // ends at its planned end plus its graceful stop. Arrivals still queued at
 // the end are unsent, not sent late; the requests in flight are cut when
-// the grace runs out and counted as interrupted, not as target errors.
-// Before, every queued arrival was sent after the end, each waiting for a
-// worker and its timeout (a 10 s load took 52–60 s).
+// the grace runs out and counted as interrupted, which are failures: no
+// check passes a target that answered nothing. Before, every queued
+// arrival was sent after the end, each waiting for a worker and its
+// timeout (a 10 s load took 52–60 s); and then, error_rate was 0 and
+// lost_requests 0 for this target (interrupted requests were no failure,
+// unsent arrivals in no check).
 func TestHangingTargetEndsOnTime(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -165,8 +168,8 @@ func TestHangingTargetEndsOnTime(t *testing.T) {
 
 			r := l.result()
 			q := r.Requests[0]
-			if r.Completed() != 2 || q.Errors[outcome.Interrupted] != 2 || q.Failures() != 0 {
-				t.Errorf("completed %d, errors %v, failures %d; want 2 interrupted, no failure", r.Completed(), q.Errors, q.Failures())
+			if r.Completed() != 2 || q.Errors[outcome.Interrupted] != 2 || q.Failures() != 2 {
+				t.Errorf("completed %d, errors %v, failures %d; want 2 interrupted, failures both", r.Completed(), q.Errors, q.Failures())
 			}
 			if r.Interrupted() != 2 || r.Grace != grace {
 				t.Errorf("interrupted %d, grace %s; want 2, %s", r.Interrupted(), r.Grace, grace)
@@ -186,6 +189,35 @@ func TestHangingTargetEndsOnTime(t *testing.T) {
 			}
 			// The summary and results.json say so.
 			res := &Result{Elapsed: time.Second + grace, Loads: []LoadResult{r}}
+			// No check passes a target that answered nothing: the cut
+			// requests failed, and the unsent arrivals are lost, in the
+			// second they were due in (so scoped and sustained checks see
+			// them too).
+			unsent := map[bool]int64{false: 8, true: 0}[closed]
+			lost := 2 + unsent
+			for _, cc := range []struct {
+				spec CheckSpec
+				want float64
+			}{
+				{CheckSpec{Metric: "error_rate", Threshold: "< 1%"}, 1},
+				{CheckSpec{Metric: "errors", Threshold: "== 0"}, 2},
+				{CheckSpec{Metric: "lost_requests", Threshold: "== 0"}, float64(lost)},
+				{CheckSpec{Metric: "lost_rate", Threshold: "< 1%"}, float64(lost) / float64(2+unsent)},
+				{CheckSpec{Metric: "lost_requests", Threshold: "== 0", Load: "l"}, float64(lost)},
+				{CheckSpec{Metric: "lost_requests", Threshold: "== 0", From: 0, To: time.Second}, float64(lost)},
+				{CheckSpec{Metric: "lost_requests", Threshold: "< 1", Sustained: time.Second}, float64(lost)},
+				{CheckSpec{Metric: "lost_rate", Threshold: "< 1%", Sustained: time.Second}, 1},
+			} {
+				c, err := ParseCheck(cc.spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := res.evaluate(c)
+				if got.Passed || got.NoData || got.Measured != cc.want {
+					t.Errorf("%s (load %q, to %s, for %s): measured %g, passed %v, no data %v; want %g, failed",
+						c, cc.spec.Load, cc.spec.To, cc.spec.Sustained, got.Measured, got.Passed, got.NoData, cc.want)
+				}
+			}
 			var sum strings.Builder
 			res.WriteSummary(&sum, RunMeta{})
 			want := fmt.Sprintf("interrupted: 2 requests still in flight %s after the load's end (graceful_stop) were cut", grace)

@@ -51,6 +51,7 @@ type Load struct {
 	lag                        *hdrhistogram.Histogram // how late requests started
 	abortReason                string
 	connStart                  httpc.Stats // the target's connection counts when the load began
+	probeStart                 int64       // the target's era probes when the load began
 
 	// sc places the load's per-second series on the run's timeline and
 	// counts its drops per second (series.go).
@@ -151,6 +152,7 @@ func (l *Load) run(ctx context.Context, open func(context.Context) []sender) {
 	defer close(l.done)
 	defer l.cancel()
 	l.connStart = l.spec.Target.connStats()
+	l.probeStart = l.spec.Target.probes()
 	senders := open(ctx)
 
 	stopCtx, stopCancel := context.WithCancel(ctx)
@@ -330,6 +332,7 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 	for a := range queue {
 		if endCtx.Err() != nil {
 			l.unsent.Add(1)
+			l.sc.unsend(a.intended)
 			continue
 		}
 		l.send(ctx, a, senders, w)
@@ -436,6 +439,7 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 	done := l.clock.Now()
 	if res.kind != outcome.OK && interrupted(ctx) {
 		res.kind = outcome.Interrupted // whatever the cut looked like to the sender
+		res.fail = l.graceOver(fmt.Sprintf("no reply after %s", done.Sub(sent).Round(time.Millisecond)))
 	}
 	if e.Check && res.kind.IsReply() {
 		l.checked(ctx, w, i, &res, timeout)
@@ -450,6 +454,12 @@ func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker)
 // was cut at the end of the load's graceful stop. Called on failures only.
 func interrupted(ctx context.Context) bool {
 	return ctx.Err() != nil && context.Cause(ctx) == errGraceOver
+}
+
+// graceOver is the failure sample of a request cut when its load's
+// graceful stop ran out; what says what it was doing.
+func (l *Load) graceOver(what string) *failureDetail {
+	return &failureDetail{err: fmt.Errorf("%s: %w (%s)", what, errGraceOver, l.spec.Grace())}
 }
 
 // breakerOutcome is what a request's outcome tells a client-side breaker:
@@ -489,7 +499,7 @@ func (l *Load) checked(ctx context.Context, w *worker, i int, res *sendResult, t
 	err := l.check(ctx, w, i, res.reply, timeout)
 	switch {
 	case err != nil && interrupted(ctx):
-		res.kind, res.fail = outcome.Interrupted, nil // the grace ran out during the check
+		res.kind, res.fail = outcome.Interrupted, l.graceOver("cut during its check") // the grace ran out during the check
 	case err == nil:
 		res.kind, res.fail = outcome.OK, nil
 	case res.kind == outcome.OK:
@@ -641,6 +651,7 @@ func (l *Load) result() LoadResult {
 		// The load's place on the run's timeline, for per-second checks.
 		Start:          l.planStart,
 		DroppedSeconds: l.sc.drops(),
+		UnsentSeconds:  l.sc.unsents(),
 	}
 	select {
 	case <-l.done:
@@ -667,6 +678,11 @@ func (l *Load) result() LoadResult {
 			Deleted: st.Deleted, DeleteFailures: st.DeleteFailures, LeftOpen: st.LeftOpen, CancelsSent: st.CancelsSent,
 			Init: st.InitLatency,
 		}
+	}
+	select {
+	case <-l.done:
+		r.Sessions.Probes = l.spec.Target.probes() - l.probeStart
+	default:
 	}
 	return r
 }

@@ -124,6 +124,9 @@ type LoadResult struct {
 	// DroppedSeconds counts the dropped arrivals per second of the run's
 	// timeline (by intended start), for the seconds that had any.
 	DroppedSeconds []SecondCount
+	// UnsentSeconds counts the unsent arrivals per second of the run's
+	// timeline (by intended start), for the seconds that had any.
+	UnsentSeconds []SecondCount
 	// QueueMax is the deepest the queue of waiting arrivals got.
 	QueueMax int64
 	// Lag is how late requests became due to be sent: the scheduler
@@ -208,6 +211,12 @@ type SessionResult struct {
 	// the server on purpose; CancelsSent the notifications/cancelled sent.
 	Opened, Reinitialized, OpenFailures            int64
 	Deleted, DeleteFailures, LeftOpen, CancelsSent int64
+	// Probes counts the era probes (server/discover) the load's target
+	// sent while the load ran: protocol requests, not the load's own, that
+	// a router or the server counts beside them (one per target, sent
+	// when its first session opens, even if the load is stopped before
+	// its first arrival).
+	Probes int64
 	// Init holds the duration of every initialize handshake (µs); nil when
 	// the load opened no session.
 	Init *hdrhistogram.Histogram
@@ -247,9 +256,12 @@ func (c CheckResult) Mark() string {
 
 // aggregate is the merged measurements a check looks at.
 type aggregate struct {
-	count, failures, dropped int64
-	rate                     float64
-	latency, service         latencyDist
+	count, failures int64
+	// dropped and unsent are arrivals due in scope that were never sent:
+	// the queue was full, or they were still queued at their load's end.
+	dropped, unsent  int64
+	rate             float64
+	latency, service latencyDist
 }
 
 // latencyDist is a latency histogram in µs: a run-wide HDR one or a
@@ -273,6 +285,7 @@ func (r *Result) aggregate(loadName, tag, request string) aggregate {
 			continue
 		}
 		a.dropped += l.Dropped
+		a.unsent += l.Unsent
 		for _, q := range l.Requests {
 			if request != "" && q.Name != request {
 				continue
@@ -330,15 +343,35 @@ func metricValue(metric string, a aggregate) float64 {
 	case "dropped":
 		return float64(a.dropped)
 	case "lost_requests":
-		return float64(a.failures + a.dropped)
+		return float64(a.lost())
+	case "lost_rate":
+		if due := a.count + a.dropped + a.unsent; due > 0 {
+			return float64(a.lost()) / float64(due)
+		}
 	}
 	return 0
 }
 
+// lost returns the requests in a that the target never answered well:
+// the failed ones (among them those cut when their load's graceful stop
+// ran out, outcome.Interrupted) and the arrivals never sent, dropped or
+// unsent (DESIGN.md §4: never silently lost).
+func (a aggregate) lost() int64 { return a.failures + a.dropped + a.unsent }
+
 // needsData reports whether c's metric means nothing without requests:
-// latencies and the error rate.
+// latencies and the error and loss rates.
 func needsData(c Check) bool {
-	return c.unit == unitDuration || c.Spec.Metric == "error_rate"
+	return c.unit == unitDuration || c.Spec.Metric == "error_rate" || c.Spec.Metric == "lost_rate"
+}
+
+// noData reports whether a holds nothing for c's metric to measure: no
+// request for a latency or the error rate; no request and no arrival
+// left unsent for the loss rate.
+func noData(c Check, a aggregate) bool {
+	if c.Spec.Metric == "lost_rate" {
+		return a.count+a.dropped+a.unsent == 0
+	}
+	return needsData(c) && a.count == 0
 }
 
 func (r *Result) evaluate(c Check) CheckResult {
@@ -353,7 +386,7 @@ func (r *Result) evaluate(c Check) CheckResult {
 		a = r.routeAggregate(c.Spec.Route)
 	}
 	res := CheckResult{Check: c, Measured: metricValue(c.Spec.Metric, a)}
-	if needsData(c) && a.count == 0 {
+	if noData(c, a) {
 		res.NoData = true
 		return res
 	}

@@ -41,7 +41,8 @@ type RunMeta struct {
 	// Started is when the run started, on the wall clock.
 	Started time.Time
 	// Error is a failure that ended the run early, such as a script error
-	// after traffic started; the run's status is then "failed". Zero: none.
+	// after traffic started, or one of the run's output files that could
+	// not be written; the run's status is then "failed". Zero: none.
 	Error string
 	// Interrupted is set when the run was stopped from outside (a
 	// signal); the verdict is then "interrupted", as Result.Interrupted
@@ -217,6 +218,7 @@ type fileLoad struct {
 	Unsent         int64             `json:"unsent"`
 	Interrupted    int64             `json:"interrupted"`
 	DroppedSeconds []fileSecondCount `json:"dropped_seconds"`
+	UnsentSeconds  []fileSecondCount `json:"unsent_seconds,omitempty"`
 	QueueMax       int64             `json:"queue_max"`
 	LagMS          *filePercentiles  `json:"lag_ms,omitempty"`
 	Lag            string            `json:"lag,omitempty"`
@@ -254,6 +256,7 @@ type fileSessions struct {
 	DeleteFailures  int64  `json:"delete_failures"`
 	LeftOpen        int64  `json:"left_open"`
 	CancelsSent     int64  `json:"cancels_sent"`
+	Probes          int64  `json:"probes"`
 	Init            string `json:"init,omitempty"`
 }
 
@@ -748,9 +751,13 @@ func loadFile(l LoadResult) (fileLoad, error) {
 	for _, d := range l.DroppedSeconds {
 		fl.DroppedSeconds = append(fl.DroppedSeconds, fileSecondCount{OffsetS: int64(d.Offset / time.Second), Count: d.Count})
 	}
+	for _, d := range l.UnsentSeconds {
+		fl.UnsentSeconds = append(fl.UnsentSeconds, fileSecondCount{OffsetS: int64(d.Offset / time.Second), Count: d.Count})
+	}
 	s := l.Sessions
 	fl.Sessions = fileSessions{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
-		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent}
+		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent,
+		Probes: s.Probes}
 	if fl.Sessions.Init, err = encodeHDR(s.Init); err != nil {
 		return fl, fmt.Errorf("sessions: %w", err)
 	}
@@ -1201,9 +1208,13 @@ func (fl fileLoad) load() (LoadResult, error) {
 	for _, d := range fl.DroppedSeconds {
 		l.DroppedSeconds = append(l.DroppedSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
 	}
+	for _, d := range fl.UnsentSeconds {
+		l.UnsentSeconds = append(l.UnsentSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
+	}
 	s := fl.Sessions
 	l.Sessions = SessionResult{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
-		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent}
+		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent,
+		Probes: s.Probes}
 	if l.Sessions.Init, err = decodeHDR(s.Init); err != nil {
 		return l, fmt.Errorf("sessions: init: %w", err)
 	}

@@ -146,8 +146,8 @@ func scopeSeconds(ws []Phase, n int) []bool {
 // secondData is one second of the traffic a check looks at, merged over
 // its loads and request names.
 type secondData struct {
-	count, failures, dropped int64
-	latency                  SecondHistogram
+	count, failures, dropped, unsent int64
+	latency                          SecondHistogram
 	// active is set when one of the check's loads sent during the second.
 	active bool
 }
@@ -185,6 +185,9 @@ func (r *Result) seriesData(spec CheckSpec) seriesData {
 		if len(l.DroppedSeconds) > 0 {
 			n = max(n, int(l.DroppedSeconds[len(l.DroppedSeconds)-1].Offset/time.Second)+1)
 		}
+		if len(l.UnsentSeconds) > 0 {
+			n = max(n, int(l.UnsentSeconds[len(l.UnsentSeconds)-1].Offset/time.Second)+1)
+		}
 	}
 	d := seriesData{secs: make([]secondData, n)}
 	for _, l := range loads {
@@ -213,6 +216,9 @@ func (r *Result) seriesData(spec CheckSpec) seriesData {
 		for _, dc := range l.DroppedSeconds {
 			d.secs[int(dc.Offset/time.Second)].dropped += dc.Count
 		}
+		for _, uc := range l.UnsentSeconds {
+			d.secs[int(uc.Offset/time.Second)].unsent += uc.Count
+		}
 		d.loads = append(d.loads, ls)
 	}
 	return d
@@ -232,6 +238,7 @@ func (d *seriesData) over(in []bool) aggregate {
 		a.count += x.count
 		a.failures += x.failures
 		a.dropped += x.dropped
+		a.unsent += x.unsent
 		h.Merge(&x.latency)
 	}
 	for _, l := range d.loads {
@@ -253,7 +260,7 @@ func (d *seriesData) over(in []bool) aggregate {
 // at returns the aggregate of second s alone.
 func (d *seriesData) at(s int) aggregate {
 	x := &d.secs[s]
-	a := aggregate{count: x.count, failures: x.failures, dropped: x.dropped, latency: &x.latency}
+	a := aggregate{count: x.count, failures: x.failures, dropped: x.dropped, unsent: x.unsent, latency: &x.latency}
 	for _, l := range d.loads {
 		if l.cover[s] > 0 {
 			a.rate += float64(l.counts[s]) / l.cover[s]
@@ -361,7 +368,7 @@ func (r *Result) evaluateSeries(c Check) CheckResult {
 	if c.Spec.Sustained == 0 {
 		a := d.over(in)
 		res.Measured = metricValue(m, a)
-		if needsData(c) && a.count == 0 {
+		if noData(c, a) {
 			res.NoData = true
 			return res
 		}
@@ -374,7 +381,7 @@ func (r *Result) evaluateSeries(c Check) CheckResult {
 			continue
 		}
 		a := d.at(s)
-		if needsData(c) && a.count == 0 {
+		if noData(c, a) {
 			xs[s].state = silent
 			continue
 		}

@@ -311,15 +311,48 @@ func (s *series) bytes() int {
 }
 
 // seriesClock places one load's instants on the run's timeline by whole
-// seconds, and counts the load's dropped arrivals per second. Safe for
-// concurrent use.
+// seconds, and counts per second the load's arrivals that were never
+// sent: dropped (the queue was full) and unsent (still queued at the
+// load's end). Safe for concurrent use.
 type seriesClock struct {
 	clock  Clock
 	origin time.Time // the run's start, on clock
 
-	mu      sync.Mutex
-	base    int     // the second of dropped[0]
-	dropped []int64 // arrivals dropped per second
+	mu              sync.Mutex
+	dropped, unsent secondCounts
+}
+
+// secondCounts counts events per second of the run's timeline.
+type secondCounts struct {
+	base int     // the second of n[0]
+	n    []int64 // events per second from base
+}
+
+// add counts one event in second sec.
+func (sc *secondCounts) add(sec int) {
+	switch {
+	case len(sc.n) == 0:
+		sc.base = sec
+	case sec < sc.base:
+		sc.n = append(make([]int64, sc.base-sec), sc.n...)
+		sc.base = sec
+	}
+	i := sec - sc.base
+	if i >= len(sc.n) {
+		sc.n = slices.Grow(sc.n, i+1-len(sc.n))[:i+1]
+	}
+	sc.n[i]++
+}
+
+// list returns the seconds that had events, in order.
+func (sc *secondCounts) list() []SecondCount {
+	var out []SecondCount
+	for i, n := range sc.n {
+		if n > 0 {
+			out = append(out, SecondCount{Offset: time.Duration(sc.base+i) * time.Second, Count: n})
+		}
+	}
+	return out
 }
 
 // newSeriesClock returns the series clock of a load started planStart
@@ -347,18 +380,16 @@ func (c *seriesClock) second(t time.Time) int {
 func (c *seriesClock) drop(intended time.Time) {
 	sec := c.second(intended)
 	c.mu.Lock()
-	switch {
-	case len(c.dropped) == 0:
-		c.base = sec
-	case sec < c.base:
-		c.dropped = append(make([]int64, c.base-sec), c.dropped...)
-		c.base = sec
-	}
-	i := sec - c.base
-	if i >= len(c.dropped) {
-		c.dropped = slices.Grow(c.dropped, i+1-len(c.dropped))[:i+1]
-	}
-	c.dropped[i]++
+	c.dropped.add(sec)
+	c.mu.Unlock()
+}
+
+// unsend counts an arrival due at intended that was still queued at the
+// load's end and was not sent.
+func (c *seriesClock) unsend(intended time.Time) {
+	sec := c.second(intended)
+	c.mu.Lock()
+	c.unsent.add(sec)
 	c.mu.Unlock()
 }
 
@@ -366,11 +397,13 @@ func (c *seriesClock) drop(intended time.Time) {
 func (c *seriesClock) drops() []SecondCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []SecondCount
-	for i, n := range c.dropped {
-		if n > 0 {
-			out = append(out, SecondCount{Offset: time.Duration(c.base+i) * time.Second, Count: n})
-		}
-	}
-	return out
+	return c.dropped.list()
+}
+
+// unsents returns the seconds in which arrivals came due that were left
+// unsent, in order.
+func (c *seriesClock) unsents() []SecondCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unsent.list()
 }

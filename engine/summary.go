@@ -134,7 +134,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 		fmt.Fprintln(w)
 	}
 	if s := l.Sessions; s.Init != nil && s.Opened+s.OpenFailures == 0 && mcp.IsStateless(s.ProtocolVersion) {
-		fmt.Fprintf(w, "  sessions: none (MCP %s has no sessions)\n", s.ProtocolVersion)
+		fmt.Fprintf(w, "  sessions: none (MCP %s has no sessions)%s\n", s.ProtocolVersion, formatProbes(s.Probes))
 	} else if s.Init != nil {
 		version := s.ProtocolVersion
 		if version == "" {
@@ -154,7 +154,7 @@ func writeLoad(w io.Writer, l LoadResult) {
 		if s.Init.TotalCount() > 0 {
 			fmt.Fprintf(w, "; initialize p50 %s  p99 %s", formatMicros(s.Init.ValueAtQuantile(50)), formatMicros(s.Init.ValueAtQuantile(99)))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(w, formatProbes(s.Probes))
 	}
 	if c := l.Connections; c.Dials+c.Reconnects > 0 {
 		fmt.Fprintf(w, "  connections: %d opened", c.Dials)
@@ -181,9 +181,19 @@ func writeLoad(w io.Writer, l LoadResult) {
 			formatMicros(total.Wait.ValueAtQuantile(99)), formatMicros(l.Lag.ValueAtQuantile(99)))
 	}
 	if n := l.Interrupted(); n > 0 {
-		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut; not counted as errors\n",
+		fmt.Fprintf(w, "  interrupted: %d request%s still in flight %s after the load's end (graceful_stop) were cut unanswered; they count as errors (the target did not answer within the grace)\n",
 			n, plural(int(n)), l.Grace)
 	}
+}
+
+// formatProbes is "; 1 era probe (server/discover)" when the load's
+// target probed the server's MCP era during the load: a request that a
+// router or the server counts beside the load's own. "" for none.
+func formatProbes(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d era probe%s (server/discover)", n, plural(int(n)))
 }
 
 // formatServerRequests says which requests MCP servers sent during calls

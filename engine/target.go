@@ -117,6 +117,15 @@ func mcpHTTP(scheme string, c *http.Client) *http.Client {
 
 // connStats counts the connections of the target's lean HTTP clients
 // (plain HTTP requests and MCP over httpc) so far.
+// probes returns how many era probes (server/discover) the target's MCP
+// client has sent; 0 for a target without one.
+func (t *Target) probes() int64 {
+	if t.mcp == nil {
+		return 0
+	}
+	return t.mcp.Probes()
+}
+
 func (t *Target) connStats() httpc.Stats {
 	var st httpc.Stats
 	if t.mcp != nil {

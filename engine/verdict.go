@@ -57,15 +57,38 @@ func (r *Result) requestTotals() (count, failures int64) {
 	return count, failures
 }
 
-// failureNote is "; 100% of 1200 requests failed" when any request of the
-// run failed, "" otherwise: a verdict that no check decided must still
-// say that the traffic failed.
+// failureNote is "; 100% of 2 requests failed, 2 interrupted; 8 arrivals
+// unsent" when the run lost any request, "" otherwise: a verdict that no
+// check decided must still say that the traffic failed, and name the
+// requests reslua cut (interrupted at the end of a graceful stop) or never
+// sent (unsent at a load's end, dropped on a full queue), so that a target
+// that answered nothing never reads as a clean pass.
 func (r *Result) failureNote() string {
 	count, failures := r.requestTotals()
-	if failures == 0 || count == 0 {
-		return ""
+	var interrupted, unsent, dropped int64
+	for _, l := range r.Loads {
+		interrupted += l.Interrupted()
+		unsent += l.Unsent
+		dropped += l.Dropped
 	}
-	return fmt.Sprintf("; %s of %d requests failed", formatPercent(float64(failures)/float64(count)), count)
+	note := ""
+	if failures > 0 && count > 0 {
+		note = fmt.Sprintf("; %s of %d requests failed", formatPercent(float64(failures)/float64(count)), count)
+		if interrupted > 0 {
+			note += fmt.Sprintf(", %d interrupted", interrupted)
+		}
+	}
+	var never []string
+	if unsent > 0 {
+		never = append(never, fmt.Sprintf("%d unsent", unsent))
+	}
+	if dropped > 0 {
+		never = append(never, fmt.Sprintf("%d dropped", dropped))
+	}
+	if len(never) > 0 {
+		note += fmt.Sprintf("; arrivals never sent: %s", strings.Join(never, ", "))
+	}
+	return note
 }
 
 // formatPercent renders a ratio as a percentage, with decimals only where
@@ -131,21 +154,25 @@ func firstLine(s string) string {
 	return line
 }
 
-// AddErrorRateCheck adds to r a check that the error rate over all the
-// run's requests is at most max (a ratio, 0 to 1), declared at where (a
-// command-line flag, e.g. "--fail-on-errors"), and evaluates it. A run
-// without requests passes it: no request failed.
-func (r *Result) AddErrorRateCheck(max float64, where string) error {
+// AddLostRateCheck adds to r a check that the share of the run's
+// arrivals that were lost (lost_rate: failed, interrupted at a graceful
+// stop's end, or never sent) is at most max (a ratio, 0 to 1), declared at
+// where (a command-line flag, e.g. "--fail-on-errors"), and evaluates it.
+// A run without arrivals passes it: nothing was lost.
+func (r *Result) AddLostRateCheck(max float64, where string) error {
 	if math.IsNaN(max) || max < 0 || max > 1 {
 		return fmt.Errorf("%s: expected a ratio between 0 and 1, got %v", where, max)
 	}
-	c, err := ParseCheck(CheckSpec{Metric: "error_rate", Threshold: "<= " + strconv.FormatFloat(100*max, 'g', -1, 64) + "%", Where: where})
+	c, err := ParseCheck(CheckSpec{Metric: "lost_rate", Threshold: "<= " + strconv.FormatFloat(100*max, 'g', -1, 64) + "%", Where: where})
 	if err != nil {
 		return err
 	}
 	res := r.evaluate(c)
 	if res.NoData {
-		res = CheckResult{Check: c, Passed: true, Detail: "no requests were sent"}
+		res = CheckResult{Check: c, Passed: true, Detail: "no requests were due"}
+	}
+	if !res.Passed {
+		res.Detail = strings.TrimPrefix(r.failureNote(), "; ")
 	}
 	r.Checks = append(r.Checks, res)
 	return nil

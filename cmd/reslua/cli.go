@@ -77,7 +77,8 @@ interrupted, aborted or failed), atomically; their paths are checked first:
       --http-debug[=full]  log each plain HTTP request and its reply: heads, or with
                          =full bodies too (the first 4 kB); not MCP requests
       --fail-on-errors[=RATE]  fail the run (exit 99) when more than RATE of all its
-                         requests failed (5% or 0.05; alone: any failed request),
+                         requests were lost: failed, interrupted at a graceful stop's
+                         end, or never sent (5% or 0.05; alone: any lost request),
                          checks or none; for CI with scenarios that declare no sla
 
   reslua report RESULTS.json -o REPORT.html   render saved results (--out) again
@@ -136,9 +137,10 @@ type options struct {
 	// metricsAddr is --metrics-addr: where /metrics is served during the
 	// run; zero: not served.
 	metricsAddr string
-	// failOnErrors is --fail-on-errors: the largest error rate (0 to 1)
-	// over all the run's requests that still passes; negative: not
-	// checked. The zero value fails a run with any failed request.
+	// failOnErrors is --fail-on-errors: the largest lost_rate (0 to 1)
+	// over all the run's arrivals that still passes (failed, interrupted
+	// or never sent); negative: not checked. The zero value fails a run
+	// with any lost request.
 	failOnErrors float64
 	// httpDebug is --http-debug: what the log shows of each plain HTTP
 	// exchange. Zero: nothing.
@@ -203,7 +205,7 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 		metricsAddr = fs.String("metrics-addr", "", "serve Prometheus /metrics at ADDR during the run")
 		metricsLinger = fs.Duration("metrics-linger", defaultMetricsLinger, "keep /metrics up after the run for a last scrape")
 		testID = fs.String("testid", "", "the run's id, label testid of every metric")
-		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests failed")
+		failOnErrors = fs.String("fail-on-errors", "", "fail the run when more than RATE of its requests were lost (failed, interrupted, unsent)")
 		fs.Lookup("fail-on-errors").NoOptDefVal = "0%"
 	}
 	httpDebug := new(string)
@@ -404,18 +406,44 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 		meta.Error = finishErr.Error()
 	}
 	if o.failOnErrors >= 0 {
-		if err := res.AddErrorRateCheck(o.failOnErrors, "--fail-on-errors"); err != nil {
+		if err := res.AddLostRateCheck(o.failOnErrors, "--fail-on-errors"); err != nil {
 			fmt.Fprintf(stderr, "reslua: %v\n", err) // validated by parseFlags
 		}
 	}
 	code := exitCode(res.Verdict(meta), runtime)
 	meta.ExitCode = code
-	res.WriteSummary(stdout, meta)
-	if err := writeOutputs(outputsOf(o), res, meta, stderr); err != nil {
-		fmt.Fprintf(stderr, "reslua: %v\n", err)
-		if code == exitPassed {
-			code = exitRuntime // CI must not take a missing file for a pass
+	// Every output is rendered and staged before any is put in place: one
+	// that cannot be written turns a pass into an error (exit 1: CI must
+	// not take a missing file for a pass), and then the others, the
+	// summary included, must say so too rather than "passed", exit 0.
+	staged, failed, errs := stageOutputs(outputsOf(o), res, meta)
+	if len(failed) > 0 && code == exitPassed {
+		meta.Error = fmt.Sprintf("writing the outputs: %v", errs[0])
+		if len(errs) > 1 {
+			meta.Error += fmt.Sprintf(" (and %d more)", len(errs)-1)
 		}
+		code = exitRuntime
+		meta.ExitCode = code
+		discardOutputs(staged)
+		var again []output
+		for _, st := range staged {
+			again = append(again, st.out)
+		}
+		var moreErrs []error
+		staged, _, moreErrs = stageOutputs(again, res, meta)
+		errs = append(errs, moreErrs...)
+	}
+	res.WriteSummary(stdout, meta)
+	if cerrs := commitOutputs(staged, stderr); len(cerrs) > 0 {
+		// A rename that fails after its file was written: rare (the
+		// directory changed under us); the exit still says so.
+		errs = append(errs, cerrs...)
+		if code == exitPassed {
+			code = exitRuntime
+		}
+	}
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "reslua: %v\n", err)
 	}
 	if metrics != nil {
 		lingerMetrics(ctx, metrics, o.metricsLinger, stderr)

@@ -122,11 +122,22 @@ func checkWritable(path string) error {
 	return os.Remove(f.Name())
 }
 
-// writeOutputs writes every output of the run, each atomically, and
-// reports each on the log with its size and how long it took. It returns
-// the first error after trying them all.
-func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io.Writer) error {
-	var errs []error
+// staged is an output rendered and written to a temporary file beside its
+// path, to be renamed over it (commit) or removed (discard).
+type staged struct {
+	out        output
+	path, tmp  string // the resolved path, and the temporary file
+	size       int
+	renderTook time.Duration
+}
+
+// stageOutputs renders every output of the run with meta and writes each
+// to a temporary file beside its path; nothing is in place yet. It returns
+// the outputs staged and an error for each that could not be, so that the
+// caller can decide the run's exit code knowing every output's fate, and
+// only then put them in place (commitOutputs): a file never says a verdict
+// or an exit code that a later output's failure changed.
+func stageOutputs(outs []output, res *engine.Result, meta engine.RunMeta) (ok []staged, failed []output, errs []error) {
 	for _, out := range outs {
 		start := time.Now()
 		var data []byte
@@ -139,19 +150,43 @@ func writeOutputs(outs []output, res *engine.Result, meta engine.RunMeta, log io
 		case "--report":
 			data, err = renderReport(res, meta)
 		}
+		st := staged{out: out, size: len(data)}
 		if err == nil {
-			var path string
-			if path, err = resolveOutput(out.path); err == nil {
-				err = writeFileAtomic(path, data)
+			if st.path, err = resolveOutput(out.path); err == nil {
+				st.tmp, err = stageFile(st.path, data)
 			}
 		}
 		if err != nil {
+			failed = append(failed, out)
 			errs = append(errs, fmt.Errorf("%s %s: %w", out.flag, out.path, err))
 			continue
 		}
-		fmt.Fprintf(log, "reslua: wrote %s (%s, %s)\n", out.path, formatBytes(len(data)), time.Since(start).Round(time.Microsecond*10))
+		st.renderTook = time.Since(start)
+		ok = append(ok, st)
 	}
-	return errors.Join(errs...)
+	return ok, failed, errs
+}
+
+// discardOutputs removes the temporary files of outputs staged.
+func discardOutputs(sts []staged) {
+	for _, st := range sts {
+		os.Remove(st.tmp)
+	}
+}
+
+// commitOutputs puts the staged outputs in place, each atomically, and
+// reports each on the log with its size and how long it took.
+func commitOutputs(sts []staged, log io.Writer) []error {
+	var errs []error
+	for _, st := range sts {
+		start := time.Now()
+		if err := commitFile(st.tmp, st.path); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", st.out.flag, st.out.path, err))
+			continue
+		}
+		fmt.Fprintf(log, "reslua: wrote %s (%s, %s)\n", st.out.path, formatBytes(st.size), (st.renderTook + time.Since(start)).Round(time.Microsecond*10))
+	}
+	return errs
 }
 
 // renderReport renders the HTML report of a run.
@@ -219,7 +254,18 @@ func formatBytes(n int) string {
 // path, and the directory synced so that the rename lasts. The file is
 // readable by all (0644), or keeps the mode of the file it replaces. On
 // error the temporary file is removed and path is untouched.
-func writeFileAtomic(path string, data []byte) (err error) {
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := stageFile(path, data)
+	if err != nil {
+		return err
+	}
+	return commitFile(tmp, path)
+}
+
+// stageFile is writeFileAtomic's first half: it writes data to a
+// temporary file beside path, synced and closed, with path's mode, and
+// returns its name; on error nothing is left behind.
+func stageFile(path string, data []byte) (tmp string, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -230,33 +276,40 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return err
+		return "", err
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(f.Name())
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return err
+		return "", err
 	}
 	if err = f.Chmod(mode); err != nil {
-		return err
+		return "", err
 	}
 	if err = f.Sync(); err != nil {
-		return err
+		return "", err
 	}
 	if err = f.Close(); err != nil {
-		return err
+		return "", err
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	return f.Name(), nil
+}
+
+// commitFile is writeFileAtomic's second half: it renames the staged
+// file tmp over path and syncs the directory; on error tmp is removed and
+// path is untouched.
+func commitFile(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	// The rename is done; a directory that cannot be synced (some file
 	// systems refuse) leaves it in place all the same.
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
 		d.Close()
 	}

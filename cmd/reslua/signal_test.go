@@ -210,3 +210,50 @@ func TestInterruptedVerdictAgrees(t *testing.T) {
 		t.Errorf("junit.xml:\n%s", xml)
 	}
 }
+
+// Ctrl-C at a load's start: every request the router counted is in the
+// load's figures, its requests (canceled if the run stopped them) or the
+// protocol requests its target sent (the era probe, the handshakes and
+// DELETEs of legacy sessions). Before, a run interrupted before its first
+// arrival showed 0 scheduled and 0 completed while the router counted 1
+// request: the target's server/discover probe, reported nowhere.
+func TestInterruptAtStartCountsEveryRequest(t *testing.T) {
+	for _, tc := range []struct{ name, demo string }{
+		{"stateless", "stateless = true, json = true"},
+		{"sessions", "name = \"legacy\""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := startBinary(t, `
+local t = target { name = "demo", url = demo.mcp { `+tc.demo+` } }
+local lb = router { name = "lb", routes = { demo = 100 } }
+local l = load { name = "l", target = lb, rate = 20, duration = "10m", mix = { { 1, mcp.call("echo", { message = "hi" }) } } }
+print("load started")
+l:wait()
+`, "load started", "-q", "--out", "results.json")
+			if err := b.cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			if code := b.wait(); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, &b.stdout, &b.stderr)
+			}
+			data, err := os.ReadFile(filepath.Join(b.cmd.Dir, "results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := engine.ReadResults(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, s := res.Result.Loads[0], res.Result.Loads[0].Sessions
+			counted := l.Completed() + s.Probes + 2*(s.Opened+s.Reinitialized) + s.Deleted + s.DeleteFailures + s.CancelsSent
+			if got := res.Result.Routers[0].Requests; got != counted {
+				t.Errorf("router counted %d requests; the load %d (%d completed, sessions %+v)\n%s",
+					got, counted, l.Completed(), s, &b.stdout)
+			}
+			t.Logf("router %d, completed %d, sessions %+v", res.Result.Routers[0].Requests, l.Completed(), s)
+			if l.Completed() > l.Scheduled {
+				t.Errorf("%d completed of %d scheduled", l.Completed(), l.Scheduled)
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ const (
 	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
 	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
-	Interrupted    Kind = "interrupted"     // still in flight when its load's graceful stop ran out; cut by reslua
+	Interrupted    Kind = "interrupted"     // still unanswered when its load's graceful stop ran out; cut by reslua (a failure)
 	CheckFailed    Kind = "check_failed"    // the scenario's response check rejected the reply
 	ScriptError    Kind = "script_error"    // the scenario's request builder failed; nothing was sent
 	Rejected       Kind = "rejected"        // the target's circuit breaker refused the call; nothing was sent
@@ -37,12 +37,15 @@ const (
 	Other          Kind = "other"           // any transport error not named above
 )
 
-// IsFailure reports whether k counts against the error rate. Canceled and
-// Interrupted requests were stopped by reslua itself and are reported, not
-// blamed (their latency, which ran until the cut, is still recorded); a
-// fallback is the answer the client chose to give, as a resilient client
-// does, and is reported beside the failures.
-func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Interrupted && k != Fallback }
+// IsFailure reports whether k counts against the error rate. A canceled
+// request was stopped by the run (a Ctrl-C, a hard stop) and says nothing
+// about the target; a fallback is the answer the client chose to give, as
+// a resilient client does, and is reported beside the failures. An
+// interrupted request is a failure: the target left it unanswered for at
+// least its load's graceful stop (or its whole life, when sent after the
+// load's end began), so a target that hangs cannot pass an error-rate
+// check by never answering.
+func (k Kind) IsFailure() bool { return k != OK && k != Canceled && k != Fallback }
 
 // IsReply reports whether k says that the target answered: OK, an HTTP
 // error status, a JSON-RPC error or a tool error. A scenario's response

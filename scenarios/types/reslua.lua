@@ -203,7 +203,7 @@ function chaos.proxy(spec) end
 ---@field experiment? reslua.Load the experiment group's load
 
 ---@class reslua.LiveCheck
----@field [1] string metric: p50 p90 p95 p99 p99.9 max min avg error_rate rate count errors lost_requests
+---@field [1] string metric: p50 p90 p95 p99 p99.9 max min avg error_rate rate count errors lost_requests lost_rate
 ---@field [2] string threshold, e.g. "< 1%"
 ---@field request? string
 ---@field load? string
@@ -279,7 +279,7 @@ function load(spec) end
 function sleep(d) end
 
 ---@class reslua.Check
----@field [1] "p50"|"p90"|"p95"|"p99"|"p99.9"|"max"|"min"|"avg"|"service_p50"|"service_p95"|"service_p99"|"error_rate"|"rate"|"count"|"errors"|"dropped"|"lost_requests"|"time_to_detect"|"time_to_recover"|"breaker_opens"
+---@field [1] "p50"|"p90"|"p95"|"p99"|"p99.9"|"max"|"min"|"avg"|"service_p50"|"service_p95"|"service_p99"|"error_rate"|"rate"|"count"|"errors"|"dropped"|"lost_requests"|"lost_rate"|"time_to_detect"|"time_to_recover"|"breaker_opens"
 ---@field [2] string a threshold such as "< 250ms", "< 1%", ">= 250", "== 0"; time_to_detect/time_to_recover that never came are "never", which fails "<"
 ---@field request? string only requests of this name
 ---@field load? string only this load
