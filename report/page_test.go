@@ -271,7 +271,10 @@ func TestRenderInChromium(t *testing.T) {
 		}
 	}
 	if browser == "" {
-		t.Skip("no chromium installed (apt-get install chromium)")
+		if os.Getenv("RESLUA_REQUIRE_PEERS") == "1" {
+			t.Fatal("no chromium installed (apt-get install chromium) and RESLUA_REQUIRE_PEERS=1")
+		}
+		t.Skip("no chromium installed (apt-get install chromium); set RESLUA_REQUIRE_PEERS=1 to make this a failure")
 	}
 	dir := t.TempDir()
 	page := render(t)
