@@ -129,8 +129,12 @@ func (f *fields) toInt(key string, v lua.LValue) int {
 		return 0
 	case lua.LNumber:
 		n := float64(v)
-		if n != math.Trunc(n) || math.Abs(n) > 1<<31 {
+		if n != math.Trunc(n) {
 			f.fail(key, "expected a whole number, got %s", v)
+			return 0
+		}
+		if math.Abs(n) > 1<<31 {
+			f.fail(key, "too large: expected a whole number up to 2147483648, got %s", v)
 			return 0
 		}
 		return int(n)
