@@ -225,7 +225,9 @@ func (b *binder) action(f *fields, kind string, v lua.LValue) (chaos.Action, flo
 	if isTable {
 		kf = newFields(t, f.ctx+": "+kind, "{ ... }")
 		if t.RawGetString("rate") != lua.LNil {
-			if rate = kf.number("rate", optional); rate < 0 || rate > 1 {
+			if rate = kf.number("rate", optional); !kf.ok() {
+				rate = -1
+			} else if !(rate >= 0 && rate <= 1) { // NaN too
 				kf.fail("rate", "expected the share of matching requests to hit, between 0 and 1, got %v", rate)
 				rate = -1
 			}

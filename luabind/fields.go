@@ -105,12 +105,19 @@ func (f *fields) toString(key string, v lua.LValue) string {
 	return ""
 }
 
-// number reads a number field.
+// number reads a number field: a finite one, since every number a
+// scenario gives (a rate, a share, a target) means nothing as NaN or an
+// infinity, and NaN passes every comparison (a NaN abort rate once aborted
+// every request).
 func (f *fields) number(key string, req bool) float64 {
 	switch v := f.get(key, req).(type) {
 	case *lua.LNilType:
 		return 0
 	case lua.LNumber:
+		if n := float64(v); math.IsNaN(n) || math.IsInf(n, 0) {
+			f.fail(key, "expected a finite number, got %s", v)
+			return 0
+		}
 		return float64(v)
 	default:
 		f.fail(key, "expected a number, got %s", describe(v))
