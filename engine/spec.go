@@ -16,10 +16,7 @@ import (
 )
 
 // Limits on one load, far above what one machine can do, to catch typos.
-const (
-	maxRate = 1_000_000
-	maxVUs  = 1_000_000
-)
+const maxRate = 1_000_000
 
 // Ceilings on the sizes of one load, checked by LoadSpec.Validate: each
 // costs memory or a goroutine per unit, so a typo (2,000,000,000) would
@@ -28,6 +25,9 @@ const (
 	// MaxWorkers bounds LoadSpec.Workers: a goroutine, and at most one
 	// request in flight, each.
 	MaxWorkers = 100_000
+	// MaxVUs bounds LoadSpec.VUs and a closed load's stage targets, for
+	// the same reason: a goroutine and a request in flight each.
+	MaxVUs = 100_000
 	// MaxQueue bounds LoadSpec.Queue: the queue's buffer is allocated up
 	// front (32 bytes an arrival, so 32 MB at the ceiling).
 	MaxQueue = 1_000_000
@@ -212,7 +212,7 @@ type LoadSpec struct {
 	// Stages, >= 0 with them.
 	Rate float64
 	// VUs is the closed model's number of virtual users: held for
-	// Duration, or the starting number of Stages.
+	// Duration, or the starting number of Stages. At most MaxVUs.
 	VUs int
 	// ThinkTime is how long a virtual user waits after a response before
 	// its next request. Zero means none.
@@ -382,8 +382,8 @@ func (s LoadSpec) Validate() error {
 		switch {
 		case s.VUs < 0 || (!staged && s.VUs == 0):
 			bad("vus: expected a number of virtual users > 0, got %d", s.VUs)
-		case s.VUs > maxVUs:
-			bad("vus: at most %d per load, got %d", maxVUs, s.VUs)
+		case s.VUs > MaxVUs:
+			bad("vus: at most %d per load (a goroutine and a request in flight each), got %d", MaxVUs, s.VUs)
 		}
 		if s.Rate != 0 {
 			bad("rate: a load has either rate (open model) or vus (closed model), not both")
@@ -450,8 +450,8 @@ func (s LoadSpec) Validate() error {
 	if staged && peak == 0 && s.Rate == 0 && s.VUs == 0 {
 		bad("stages: every target is 0, so the load would send nothing")
 	}
-	if s.Closed && peak > maxVUs {
-		bad("stages: at most %d virtual users per load, got %g", maxVUs, peak)
+	if s.Closed && peak > MaxVUs {
+		bad("stages: at most %d virtual users per load, got %g", MaxVUs, peak)
 	}
 	if !s.Closed && peak > maxRate {
 		bad("stages: at most %d per second per load, got %g", maxRate, peak)

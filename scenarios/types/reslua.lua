@@ -256,7 +256,7 @@ function deploy.canary(spec) end
 ---@field target reslua.Target
 ---@field tags? table<string, string> labels, for checks scoped with tag = "name=value"
 ---@field rate? number open model: arrivals per second (the start rate with stages)
----@field vus? integer closed model: virtual users (the start count with stages)
+---@field vus? integer closed model: virtual users (the start count with stages; at most 100000)
 ---@field think_time? string closed model: pause after each reply
 ---@field duration? string or stages
 ---@field stages? reslua.Stage[]
