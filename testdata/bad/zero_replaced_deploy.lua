@@ -8,7 +8,7 @@
 -- want: zero_replaced_deploy.lua:15: deploy.canary: analysis: count: expected a whole number > 0, got 0
 -- want: zero_replaced_deploy.lua:15: deploy.canary: analysis: min_requests: expected a whole number > 0, got 0; leave min_requests out for the default (1)
 local blue, green = target { name = "blue", url = "http://127.0.0.1:1/mcp" }, target { name = "green", url = "http://127.0.0.1:2/mcp" }
-local lb = router { routes = { { target = blue, weight = 100 }, { target = green, weight = 0 } } }
+local lb = router { name = "lb", routes = { blue = 100, green = 0 } }
 deploy.blue_green { router = lb, from = "blue", to = "green", hold = "0s" }
 deploy.blue_green { router = lb, from = "blue", to = "green", health = { interval = "0s", successes = 0 } }
 deploy.blue_green { router = lb, from = "blue", to = "green", health = { timeout = "0s", probe_timeout = "0s", expect = 0 } }

@@ -7,4 +7,4 @@ local t = target { name = "t", url = "http://127.0.0.1:1/mcp" }
 target { name = "u", url = "http://127.0.0.1:1/mcp", timeout = "0s" }
 load { target = t, rate = 10, duration = "10s", workers = 0, queue = 0, sessions = 0, mix = { { 1, mcp.ping() } } }
 local g = target { name = "g", url = "http://127.0.0.1:2/mcp" }
-router { routes = { { target = t, weight = 50 }, { target = g, weight = 50 } }, timeout = "0s" }
+router { name = "lb", routes = { t = 50, g = 50 }, timeout = "0s" }
