@@ -23,7 +23,7 @@ const (
 type mixPicker struct {
 	// order is the cycle's entries, smoothly interleaved: arrival n
 	// sends order[n % len(order)]. Nil when the cycle is too long.
-	order []int32
+	order []int
 	// Otherwise arrival n takes position p = (n mod total) * step mod
 	// total of the cycle, a permutation since step and total are
 	// coprime; step near total/φ spreads consecutive arrivals over the
@@ -62,8 +62,13 @@ func newMixPicker(weights []int) mixPicker {
 // pick returns the mix entry of arrival n (n >= 0).
 func (p *mixPicker) pick(n int64) int {
 	if p.order != nil {
-		return int(p.order[n%int64(len(p.order))])
+		return p.order[n%int64(len(p.order))]
 	}
+	return p.pickLong(n)
+}
+
+// pickLong is pick for a cycle too long for a table.
+func (p *mixPicker) pickLong(n int64) int {
 	hi, lo := bits.Mul64(uint64(n)%p.total, p.step)
 	pos := bits.Rem64(hi, lo, p.total)
 	return sort.Search(len(p.cum), func(i int) bool { return p.cum[i] > pos })
@@ -72,12 +77,12 @@ func (p *mixPicker) pick(n int64) int {
 // mixOrder spreads weighted entries, reduced by g and adding up to total,
 // over one cycle with smooth weighted round-robin: exact shares over every
 // full cycle, evenly interleaved, and no random draw per request.
-func mixOrder(weights []int, g, total int) []int32 {
+func mixOrder(weights []int, g, total int) []int {
 	reduced := make([]int, len(weights))
 	for i, w := range weights {
 		reduced[i] = w / g
 	}
-	order := make([]int32, 0, total)
+	order := make([]int, 0, total)
 	current := make([]int, len(weights))
 	for range total {
 		best := 0
@@ -88,7 +93,7 @@ func mixOrder(weights []int, g, total int) []int32 {
 			}
 		}
 		current[best] -= total
-		order = append(order, int32(best))
+		order = append(order, best)
 	}
 	return order
 }
