@@ -737,6 +737,9 @@ func TestSettingsErrors(t *testing.T) {
 		{Settings{Timeout: -time.Second}, "Timeout"},
 		{Settings{Mode: 9}, "Mode"},
 		{Settings{Name: "x", WindowBuckets: -1}, `breaker "x": WindowBuckets is -1`},
+		// Issue 11: these were allocated up front (8 GB, 128 GB).
+		{Settings{WindowSize: 2_000_000_000, FailureRate: 0.5}, "WindowSize is 2000000000, want at most 1000000"},
+		{Settings{WindowDuration: time.Hour, WindowBuckets: 2_000_000_000}, "WindowBuckets is 2000000000, want at most 10000"},
 	} {
 		if _, err := New(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("New(%+v) = %v, want an error containing %q", tt.s, err, tt.want)

@@ -61,7 +61,8 @@ type Settings struct {
 	MinCalls int
 
 	// WindowSize makes the window count-based: the last WindowSize
-	// results. Used when WindowDuration is zero. Zero: 100.
+	// results. Used when WindowDuration is zero. Zero: 100. At most
+	// MaxWindowSize.
 	WindowSize int
 
 	// WindowDuration makes the window time-based: the results of the last
@@ -73,7 +74,7 @@ type Settings struct {
 	WindowDuration time.Duration
 
 	// WindowBuckets is the number of buckets of a time-based window.
-	// Zero: 10.
+	// Zero: 10. At most MaxWindowBuckets.
 	WindowBuckets int
 
 	// OpenFor gives the length of each open period. Zero (nil):
@@ -142,6 +143,14 @@ type config struct {
 	onChange      func(string, State, State)
 }
 
+// Ceilings on the window's sizes, whose memory is allocated up front: a
+// count window takes 4 bytes a result (4 MB at MaxWindowSize), a time
+// window 64 bytes a bucket.
+const (
+	MaxWindowSize    = 1_000_000
+	MaxWindowBuckets = 10_000
+)
+
 func (s *Settings) config() (config, error) {
 	c := config{
 		name:          s.Name,
@@ -181,6 +190,12 @@ func (s *Settings) config() (config, error) {
 		if f.v < 0 {
 			return bad(f.name, f.v, "zero or more")
 		}
+	}
+	if s.WindowSize > MaxWindowSize {
+		return bad("WindowSize", s.WindowSize, fmt.Sprintf("at most %d (a slot each is allocated up front)", MaxWindowSize))
+	}
+	if s.WindowBuckets > MaxWindowBuckets {
+		return bad("WindowBuckets", s.WindowBuckets, fmt.Sprintf("at most %d (a bucket each is allocated up front)", MaxWindowBuckets))
 	}
 	if s.HalfOpenPermits > math.MaxInt32 || s.SuccessThreshold > math.MaxInt32 {
 		return bad("HalfOpenPermits", s.HalfOpenPermits, "at most 2^31-1")

@@ -72,8 +72,8 @@ func (f AnalyzerFunc) Analyze(ctx context.Context, step Step) (Verdict, string, 
 // The zero Analysis takes one measurement at the end of each hold, and any
 // failed or inconclusive measurement decides.
 type Analysis struct {
-	// Interval is the time between measurements. Zero: the hold, so one
-	// measurement at its end.
+	// Interval is the time between measurements, at least MinInterval.
+	// Zero: the hold, so one measurement at its end.
 	Interval time.Duration
 
 	// Count is the number of measurements per step. Zero: as many as fit
@@ -142,6 +142,9 @@ func (a Analysis) check(ps *problems, field string, hold time.Duration, analyzer
 	if a.Interval < 0 {
 		ps.add(field+".Interval", fmt.Sprintf("%v is negative", a.Interval))
 		return
+	}
+	if a.Interval > 0 && a.Interval < MinInterval {
+		ps.add(field+".Interval", fmt.Sprintf("%v is shorter than %v: the measurements would run back to back", a.Interval, MinInterval))
 	}
 	if a.Interval > 0 && hold < a.Interval {
 		ps.add("Hold", fmt.Sprintf("%v is shorter than %s.Interval (%v): no measurement would fall within a step", hold, field, a.Interval))

@@ -35,6 +35,7 @@ type HealthCheck struct {
 	Successes int
 
 	// Interval is the time between the starts of two probes. Zero: 10 s.
+	// At least MinInterval.
 	Interval time.Duration
 
 	// Timeout bounds the whole check, from the first probe; a probe is
@@ -141,6 +142,9 @@ func (h HealthCheck) check(ps *problems) {
 		if f.d < 0 {
 			ps.add(f.name, fmt.Sprintf("%v is negative", f.d))
 		}
+	}
+	if h.Interval > 0 && h.Interval < MinInterval {
+		ps.add("Interval", fmt.Sprintf("%v is shorter than %v: the probes would run back to back", h.Interval, MinInterval))
 	}
 	if h.Successes < 0 || h.Interval < 0 || h.Timeout < 0 {
 		return

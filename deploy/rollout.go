@@ -11,6 +11,11 @@ import (
 // version's share, in percent.
 var DefaultSteps = []int{10, 25, 50, 75, 100}
 
+// MinInterval is the shortest Analysis.Interval and HealthCheck.Interval:
+// 10 ms. Shorter, measurements or probes would run back to back and
+// measure little but themselves.
+const MinInterval = 10 * time.Millisecond
+
 // Defaults of Rollout.
 const (
 	defaultHold            = 30 * time.Second // the chapter's "let traffic stabilize"

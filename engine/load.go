@@ -22,7 +22,7 @@ type Load struct {
 	clock     Clock
 	log       io.Writer
 	planStart time.Duration
-	order     []int           // mix entry index per request, cycled
+	mix       mixPicker       // chooses each request's mix entry
 	stats     []*requestStats // per mix entry; entries with one name share one
 	names     []*requestStats // distinct, in mix order
 	abort     func(reason string)
@@ -71,7 +71,7 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 	}
 	l := &Load{
 		spec: spec, clock: clock, log: log, planStart: planStart,
-		order: mixOrder(weights),
+		mix:   newMixPicker(weights),
 		sched: spec.Schedule(),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -401,7 +401,7 @@ func (l *Load) hookFailed(err error) {
 // built by a script is built first (its cost counts as wait, not service
 // time); a checked reply is checked after the clock stops.
 func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker) {
-	i := l.order[a.n%int64(len(l.order))]
+	i := l.mix.pick(a.n)
 	e := &l.spec.Mix[i]
 	s := senders[i]
 	timeout := l.spec.Target.spec.Timeout

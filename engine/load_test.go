@@ -165,7 +165,7 @@ func TestMixSharesAreExact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := testLoad(100, 10*time.Second, 4, 100, 3)
 		l.spec.Mix[0].Weight, l.spec.Mix[1].Weight, l.spec.Mix[2].Weight = 60, 30, 10
-		l.order = mixOrder([]int{60, 30, 10})
+		l.mix = newMixPicker([]int{60, 30, 10})
 		ok := sleepSender(func(int64) time.Duration { return time.Millisecond })
 		r := runLoad(l, ok, ok, ok)
 		for i, want := range []int64{600, 300, 100} {

@@ -16,9 +16,27 @@ import (
 )
 
 // Limits on one load, far above what one machine can do, to catch typos.
+const maxRate = 1_000_000
+
+// Ceilings on the sizes of one load, checked by LoadSpec.Validate: each
+// costs memory or a goroutine per unit, so a typo (2,000,000,000) would
+// otherwise take the machine down rather than fail the check.
 const (
-	maxRate = 1_000_000
-	maxVUs  = 1_000_000
+	// MaxWorkers bounds LoadSpec.Workers: a goroutine, and at most one
+	// request in flight, each.
+	MaxWorkers = 100_000
+	// MaxVUs bounds LoadSpec.VUs and a closed load's stage targets, for
+	// the same reason: a goroutine and a request in flight each.
+	MaxVUs = 100_000
+	// MaxQueue bounds LoadSpec.Queue: the queue's buffer is allocated up
+	// front (32 bytes an arrival, so 32 MB at the ceiling).
+	MaxQueue = 1_000_000
+	// MaxSessions bounds LoadSpec.Sessions: each is an MCP session opened
+	// on the target (an initialize) before the load starts.
+	MaxSessions = 10_000
+	// MaxMixWeight bounds MixEntry.Weight: 2^31, so that the weights of
+	// any mix add up without overflow.
+	MaxMixWeight = 1 << 31
 )
 
 // Defaults applied to zero-valued spec fields. They are exported so that
@@ -194,7 +212,7 @@ type LoadSpec struct {
 	// Stages, >= 0 with them.
 	Rate float64
 	// VUs is the closed model's number of virtual users: held for
-	// Duration, or the starting number of Stages.
+	// Duration, or the starting number of Stages. At most MaxVUs.
 	VUs int
 	// ThinkTime is how long a virtual user waits after a response before
 	// its next request. Zero means none.
@@ -207,10 +225,11 @@ type LoadSpec struct {
 	Stages []Stage
 
 	// Workers bounds an open load's requests in flight; zero means
-	// DefaultWorkers.
+	// DefaultWorkers. At most MaxWorkers.
 	Workers int
 	// Queue bounds an open load's arrivals waiting for a free worker; past
-	// it arrivals are dropped and counted. Zero means DefaultQueue.
+	// it arrivals are dropped and counted. Zero means DefaultQueue. At
+	// most MaxQueue.
 	Queue int
 	// AbortIfBehind aborts the run when an open load sends less than 95 %
 	// of its planned rate for this long (a generator or worker pool that
@@ -226,7 +245,7 @@ type LoadSpec struct {
 	GracefulStop *time.Duration
 
 	// Sessions is the number of MCP sessions shared by the load's requests.
-	// Zero means DefaultSessions.
+	// Zero means DefaultSessions. At most MaxSessions.
 	Sessions int
 	// SharedConns has the sessions share the target's keep-alive
 	// connections; the zero value gives each session a connection of its
@@ -280,7 +299,8 @@ func (s LoadSpec) Length() time.Duration {
 
 // MixEntry is one weighted request of a mix.
 type MixEntry struct {
-	// Weight is the entry's share of arrivals relative to the others. > 0.
+	// Weight is the entry's share of arrivals relative to the others. > 0
+	// and at most MaxMixWeight.
 	Weight int
 	// Request is what to send. With Build, only its Name is used (and
 	// required): the request itself comes from the load's Hooks.
@@ -362,8 +382,8 @@ func (s LoadSpec) Validate() error {
 		switch {
 		case s.VUs < 0 || (!staged && s.VUs == 0):
 			bad("vus: expected a number of virtual users > 0, got %d", s.VUs)
-		case s.VUs > maxVUs:
-			bad("vus: at most %d per load, got %d", maxVUs, s.VUs)
+		case s.VUs > MaxVUs:
+			bad("vus: at most %d per load (a goroutine and a request in flight each), got %d", MaxVUs, s.VUs)
 		}
 		if s.Rate != 0 {
 			bad("rate: a load has either rate (open model) or vus (closed model), not both")
@@ -387,11 +407,17 @@ func (s LoadSpec) Validate() error {
 		if s.ThinkTime != 0 {
 			bad("think_time: applies to closed-model loads (vus = ...)")
 		}
-		if s.Workers < 0 {
+		switch {
+		case s.Workers < 0:
 			bad("workers: must be > 0, got %d", s.Workers)
+		case s.Workers > MaxWorkers:
+			bad("workers: at most %d per load (a goroutine and a request in flight each), got %d", MaxWorkers, s.Workers)
 		}
-		if s.Queue < 0 {
+		switch {
+		case s.Queue < 0:
 			bad("queue: must be > 0, got %d", s.Queue)
+		case s.Queue > MaxQueue:
+			bad("queue: at most %d arrivals per load (the queue is allocated up front), got %d", MaxQueue, s.Queue)
 		}
 		if s.AbortIfBehind < 0 {
 			bad("abort_if_behind: must not be negative, got %s", s.AbortIfBehind)
@@ -424,8 +450,8 @@ func (s LoadSpec) Validate() error {
 	if staged && peak == 0 && s.Rate == 0 && s.VUs == 0 {
 		bad("stages: every target is 0, so the load would send nothing")
 	}
-	if s.Closed && peak > maxVUs {
-		bad("stages: at most %d virtual users per load, got %g", maxVUs, peak)
+	if s.Closed && peak > MaxVUs {
+		bad("stages: at most %d virtual users per load, got %g", MaxVUs, peak)
 	}
 	if !s.Closed && peak > maxRate {
 		bad("stages: at most %d per second per load, got %g", maxRate, peak)
@@ -438,8 +464,11 @@ func (s LoadSpec) Validate() error {
 	if s.FreshSessions && s.Sessions != 0 {
 		bad("sessions: fresh_sessions opens a session per request; leave sessions out")
 	}
-	if s.Sessions < 0 {
-		errs = append(errs, fmt.Errorf("sessions: must be > 0, got %d", s.Sessions))
+	switch {
+	case s.Sessions < 0:
+		bad("sessions: must be > 0, got %d", s.Sessions)
+	case s.Sessions > MaxSessions:
+		bad("sessions: at most %d MCP sessions per load (each is opened before the load starts), got %d", MaxSessions, s.Sessions)
 	}
 	if len(s.Mix) == 0 {
 		errs = append(errs, errors.New("mix: expected at least one request"))
@@ -447,6 +476,8 @@ func (s LoadSpec) Validate() error {
 	for i, e := range s.Mix {
 		if e.Weight <= 0 {
 			errs = append(errs, fmt.Errorf("mix[%d]: weight must be > 0, got %d", i+1, e.Weight))
+		} else if e.Weight > MaxMixWeight {
+			errs = append(errs, fmt.Errorf("mix[%d]: weight: at most %d, got %d", i+1, MaxMixWeight, e.Weight))
 		}
 		if (e.Build || e.Check) && s.Hooks == nil {
 			errs = append(errs, fmt.Errorf("mix[%d]: a built or checked request needs the load's hooks", i+1))

@@ -23,7 +23,16 @@ type timer struct {
 	fn    func(ctx context.Context) error
 	where string // where the script scheduled it, for messages
 	seq   int    // order of scheduling, to break ties
+	late  bool   // a period was skipped and logged
 }
+
+// MinEvery is the shortest period Every takes: 10 ms. Callbacks run one
+// at a time on the script's goroutine, between its waits; a shorter
+// period would have them run back to back, leaving the script no time of
+// its own, for no gain (the run's figures are kept per second). A
+// callback slower than its period does not queue up runs: the periods
+// missed meanwhile are skipped, as a time.Ticker drops ticks.
+const MinEvery = 10 * time.Millisecond
 
 // CallbackError is a scheduled callback's error; it ends the script.
 type CallbackError struct {
@@ -46,11 +55,16 @@ func (r *Run) At(at time.Duration, where string, fn func(ctx context.Context) er
 	return nil
 }
 
-// Every schedules fn to run every period from now until the run's loads
-// have all ended. In a dry run it runs once, a period from now.
+// Every schedules fn to run every period (at least MinEvery) from now
+// until the run's loads have all ended; periods that pass while fn runs
+// are skipped, not made up for. In a dry run it runs once, a period from
+// now.
 func (r *Run) Every(period time.Duration, where string, fn func(ctx context.Context) error) error {
 	if period <= 0 {
 		return fmt.Errorf("expected a period > 0, got %s", period)
+	}
+	if period < MinEvery {
+		return fmt.Errorf("expected a period of at least %s (callbacks run one at a time on the script's goroutine), got %s", MinEvery, period)
 	}
 	r.mu.Lock()
 	now := r.elapsedLocked()
@@ -95,11 +109,24 @@ func (r *Run) fire(ctx context.Context, t *timer) error {
 	err := t.fn(ctx)
 	r.mu.Lock()
 	r.inCallback = false
+	var skipped time.Duration
 	if t.every > 0 && err == nil {
 		t.at += t.every
+		// Periods missed while fn ran are skipped: the next run is at
+		// the first period's time not yet past.
+		if now := r.elapsedLocked(); t.at < now {
+			n := (now - t.at + t.every - 1) / t.every
+			t.at += n * t.every
+			if !t.late {
+				t.late, skipped = true, n*t.every
+			}
+		}
 		r.timers = append(r.timers, t)
 	}
 	r.mu.Unlock()
+	if skipped > 0 {
+		r.logf("%s: every %s: the callback took longer than its period; missed periods are skipped (%d this time; not logged again)", t.where, t.every, skipped/t.every)
+	}
 	if err != nil {
 		return &CallbackError{Where: t.where, Err: err}
 	}

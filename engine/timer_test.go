@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -88,4 +91,51 @@ func TestDryRolloutRunsCallbacksInTime(t *testing.T) {
 	if at != 7*time.Second || r.Elapsed() != 10*time.Second {
 		t.Fatalf("callback at %s, plan at %s; want 7s and 10s", at, r.Elapsed())
 	}
+}
+
+// Issue 11: a periodic callback slower than its period (250 ms every
+// 100 ms) once queued a run for every period missed, fell ever further
+// behind and kept the wait (and so the run) from ever ending. Missed
+// periods are now skipped, as a time.Ticker drops ticks: the wait ends on
+// time and the callback runs at the periods not yet past.
+func TestEverySkipsMissedPeriods(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var log bytes.Buffer
+		r := NewRun(Config{Log: &log})
+		var got []time.Duration
+		must(t, r.Every(100*time.Millisecond, "scenario.lua:3", func(ctx context.Context) error {
+			got = append(got, r.Elapsed())
+			if len(got) > 20 { // the old behaviour: it never catches up
+				return fmt.Errorf("ran %d times in a 1s wait", len(got))
+			}
+			time.Sleep(250 * time.Millisecond)
+			return nil
+		}))
+		if err := r.Sleep(context.Background(), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 700 * time.Millisecond, time.Second}
+		if !slices.Equal(got, want) {
+			t.Errorf("callback ran at %v, want %v", got, want)
+		}
+		if r.Elapsed() != 1250*time.Millisecond {
+			t.Errorf("the wait ended at %s, want 1.25s (the run due at 1s ends then)", r.Elapsed())
+		}
+		if n := strings.Count(log.String(), "missed periods are skipped"); n != 1 {
+			t.Errorf("logged %d times, want once:\n%s", n, log.String())
+		}
+	})
+}
+
+// Periods shorter than MinEvery are refused: every("1ns", f) once made
+// the run never end.
+func TestEveryMinimumPeriod(t *testing.T) {
+	r := NewRun(Config{DryRun: true})
+	for _, d := range []time.Duration{time.Nanosecond, time.Millisecond, MinEvery - 1} {
+		err := r.Every(d, "x", func(context.Context) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "at least 10ms") {
+			t.Errorf("Every(%s) = %v, want a minimum of 10ms", d, err)
+		}
+	}
+	must(t, r.Every(MinEvery, "x", func(context.Context) error { return nil }))
 }

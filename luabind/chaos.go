@@ -164,11 +164,11 @@ func (b *binder) inject(L *lua.LState) int {
 // faults decodes the kinds and common settings of a chaos.inject table.
 func (b *binder) faults(f *fields) ([]chaos.Fault, string) {
 	common := chaos.Fault{
-		Probability: f.number("probability", optional),
-		First:       f.integer("first", optional),
+		Probability: f.nonzeroNumber("probability", "1, every matching request; to turn a fault off, remove it"),
+		First:       f.nonzeroInt("first", optional, "no limit"),
 		Every:       f.integer("every", optional),
 		Start:       f.duration("start", optional),
-		Duration:    f.duration("duration", optional),
+		Duration:    f.nonzeroDuration("duration", optional, "until removed"),
 		Match:       match(f),
 	}
 	label := f.str("name", optional)
@@ -225,7 +225,9 @@ func (b *binder) action(f *fields, kind string, v lua.LValue) (chaos.Action, flo
 	if isTable {
 		kf = newFields(t, f.ctx+": "+kind, "{ ... }")
 		if t.RawGetString("rate") != lua.LNil {
-			if rate = kf.number("rate", optional); rate < 0 || rate > 1 {
+			if rate = kf.nonzeroNumber("rate", "the fault's probability, or 1"); !kf.ok() {
+				rate = -1
+			} else if !(rate >= 0 && rate <= 1) { // NaN too
 				kf.fail("rate", "expected the share of matching requests to hit, between 0 and 1, got %v", rate)
 				rate = -1
 			}
@@ -387,7 +389,7 @@ func (b *binder) experiment(L *lua.LState) int {
 	spec := engine.ExperimentSpec{
 		Title:       f.str("title", required),
 		SteadyState: liveChecks(f, "steady_state"),
-		Window:      f.duration("window", optional),
+		Window:      f.nonzeroDuration("window", optional, "5s"),
 		Safety:      liveChecks(f, "safety"),
 		Where:       position(L),
 	}

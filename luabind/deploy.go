@@ -54,7 +54,7 @@ func (b *binder) rollout(L *lua.LState, strategy string) int {
 	spec.From = f.str("from", optional)
 	spec.To = f.str("to", optional)
 	spec.Steps = steps(f)
-	spec.Hold = f.duration("hold", optional)
+	spec.Hold = f.nonzeroDuration("hold", optional, "30s")
 	b.analysis(f, &spec)
 	b.health(f, &spec, strategy)
 	if fn := f.function("on_pause", optional); fn != nil {
@@ -109,14 +109,14 @@ func (b *binder) analysis(f *fields, spec *engine.RolloutSpec) {
 	}
 	af := newFields(t, f.ctx+": analysis", `{ interval = "1s", p95 = "< 300ms", error_rate = "< 2%" }`)
 	spec.Analysis = deploy.Analysis{
-		Interval:                af.duration("interval", optional),
-		Count:                   af.integer("count", optional),
+		Interval:                af.nonzeroDuration("interval", optional, "the hold: one measurement per step"),
+		Count:                   af.nonzeroInt("count", optional, "as many as fit in the hold"),
 		FailureLimit:            af.integer("failure_limit", optional),
 		InconclusiveLimit:       af.integer("inconclusive_limit", optional),
 		ConsecutiveSuccessLimit: af.integer("consecutive_success_limit", optional),
 		ConsecutiveErrorLimit:   af.integer("consecutive_error_limit", optional),
 	}
-	spec.MinRequests = af.integer("min_requests", optional)
+	spec.MinRequests = af.nonzeroInt("min_requests", optional, "1")
 	for _, m := range engine.GateMetrics {
 		if th := af.str(m, optional); th != "" {
 			spec.Gates = append(spec.Gates, engine.CheckSpec{Metric: m, Threshold: th, Where: position(b.L)})
@@ -150,11 +150,11 @@ func (b *binder) health(f *fields, spec *engine.RolloutSpec, strategy string) {
 	hf := newFields(t, f.ctx+": health", `{ path = "/health", successes = 3, interval = "1s" }`)
 	h := &deploy.HealthCheck{
 		Path:         hf.str("path", optional),
-		Expect:       hf.integer("expect", optional),
-		Successes:    hf.integer("successes", optional),
-		Interval:     hf.duration("interval", optional),
-		Timeout:      hf.duration("timeout", optional),
-		ProbeTimeout: hf.duration("probe_timeout", optional),
+		Expect:       hf.nonzeroInt("expect", optional, "200"),
+		Successes:    hf.nonzeroInt("successes", optional, "5; 3 for blue-green"),
+		Interval:     hf.nonzeroDuration("interval", optional, "10s"),
+		Timeout:      hf.nonzeroDuration("timeout", optional, "5m"),
+		ProbeTimeout: hf.nonzeroDuration("probe_timeout", optional, "10s, or the interval if shorter"),
 	}
 	hf.done()
 	f.problems = append(f.problems, hf.problems...)

@@ -105,12 +105,19 @@ func (f *fields) toString(key string, v lua.LValue) string {
 	return ""
 }
 
-// number reads a number field.
+// number reads a number field: a finite one, since every number a
+// scenario gives (a rate, a share, a target) means nothing as NaN or an
+// infinity, and NaN passes every comparison (a NaN abort rate once aborted
+// every request).
 func (f *fields) number(key string, req bool) float64 {
 	switch v := f.get(key, req).(type) {
 	case *lua.LNilType:
 		return 0
 	case lua.LNumber:
+		if n := float64(v); math.IsNaN(n) || math.IsInf(n, 0) {
+			f.fail(key, "expected a finite number, got %s", v)
+			return 0
+		}
 		return float64(v)
 	default:
 		f.fail(key, "expected a number, got %s", describe(v))
@@ -129,8 +136,12 @@ func (f *fields) toInt(key string, v lua.LValue) int {
 		return 0
 	case lua.LNumber:
 		n := float64(v)
-		if n != math.Trunc(n) || math.Abs(n) > 1<<31 {
+		if n != math.Trunc(n) {
 			f.fail(key, "expected a whole number, got %s", v)
+			return 0
+		}
+		if math.Abs(n) > 1<<31 {
+			f.fail(key, "too large: expected a whole number up to 2147483648, got %s", v)
 			return 0
 		}
 		return int(n)
@@ -347,4 +358,57 @@ func (f *fields) function(key string, req bool) *lua.LFunction {
 	}
 	f.fail(key, "expected a function, as in %s = function(...) ... end, got %s", key, describe(v))
 	return nil
+}
+
+// The engine and the packages under it take a zero size or duration as
+// "not given" and put their default in its place. A scenario that writes
+// hold = "0s" or workers = 0 means zero, not the default, so such keys are
+// read with nonzeroDuration, nonzeroInt and nonzeroNumber: given as zero, they are
+// refused, never silently replaced (leaving the key out gives the
+// default). Zeros that mean what they say (think_time = "0s", start =
+// "0s") are read with duration and integer.
+
+// given reports whether key is present in the table.
+func (f *fields) given(key string) bool {
+	return f.tbl != nil && f.tbl.RawGetString(key) != lua.LNil
+}
+
+// refuseZero records that key, given as zero, would have been replaced by
+// def, unless key already has a problem.
+func (f *fields) refuseZero(key, what, zero, def string) {
+	if slices.Contains(f.bad, key) {
+		return
+	}
+	f.fail(key, "expected %s > 0, got %s; leave %s out for the default (%s)", what, zero, key, def)
+}
+
+// nonzeroDuration reads a duration key whose zero would be replaced by
+// the default def (for the message): given as "0s", it is refused.
+func (f *fields) nonzeroDuration(key string, req bool, def string) time.Duration {
+	d := f.duration(key, req)
+	if d == 0 && f.given(key) {
+		f.refuseZero(key, "a duration", "0s", def)
+	}
+	return d
+}
+
+// nonzeroInt reads a whole-number key whose zero would be replaced by the
+// default def (for the message): given as 0, it is refused.
+func (f *fields) nonzeroInt(key string, req bool, def string) int {
+	n := f.integer(key, req)
+	if n == 0 && f.given(key) {
+		f.refuseZero(key, "a whole number", "0", def)
+	}
+	return n
+}
+
+// nonzeroNumber reads an optional number key whose zero would be
+// replaced by the default def (for the message): given as 0, it is
+// refused.
+func (f *fields) nonzeroNumber(key, def string) float64 {
+	n := f.number(key, optional)
+	if n == 0 && f.given(key) {
+		f.refuseZero(key, "a number", "0", def)
+	}
+	return n
 }

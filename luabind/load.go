@@ -75,9 +75,9 @@ func (b *binder) load(L *lua.LState) int {
 			spec.GracefulStop = &g // "0s" cuts requests in flight at once
 		}
 	}
-	spec.Workers = f.integer("workers", optional)
-	spec.Queue = f.integer("queue", optional)
-	spec.Sessions = f.integer("sessions", optional)
+	spec.Workers = f.nonzeroInt("workers", optional, strconv.Itoa(engine.DefaultWorkers))
+	spec.Queue = f.nonzeroInt("queue", optional, strconv.Itoa(engine.DefaultQueue))
+	spec.Sessions = f.nonzeroInt("sessions", optional, strconv.Itoa(engine.DefaultSessions))
 	spec.SharedConns = f.boolean("share_connections", optional)
 	spec.KeepSessions = f.boolean("keep_sessions", optional)
 	spec.FreshSessions = f.boolean("fresh_sessions", optional)

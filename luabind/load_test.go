@@ -46,3 +46,15 @@ load { name = "c", target = t, vus = 2, duration = "1s", graceful_stop = "2m", m
 		}
 	}
 }
+
+// Issue 11: weights of 2,000,000,000 and 1,999,999,999 once made check
+// allocate a 32 GB table (one slot per unit of weight) and crash. They
+// are valid: check reports nothing and keeps them.
+func TestCheckHugeMixWeights(t *testing.T) {
+	plan := mustCheck(t, preamble+`load { target = t, rate = 10, duration = "2s",
+  mix = { { 2000000000, mcp.ping() }, { 1999999999, mcp.tools_list() } } }
+`, Options{})
+	if len(plan.Loads) != 1 || plan.Loads[0].Spec.Mix[0].Weight != 2_000_000_000 || plan.Loads[0].Spec.Mix[1].Weight != 1_999_999_999 {
+		t.Errorf("plan = %+v", plan.Loads)
+	}
+}

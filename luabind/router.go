@@ -116,7 +116,7 @@ func (b *binder) routerDecl(L *lua.LState) int {
 		Breaker: breakerSettings(f),
 		Sticky:  f.boolean("sticky", optional),
 		Balance: f.str("balance", optional),
-		Timeout: f.duration("timeout", optional),
+		Timeout: f.nonzeroDuration("timeout", optional, "the longest of its targets' timeouts"),
 	}
 	if seed := f.integer("seed", optional); seed < 0 {
 		f.fail("seed", "must be >= 0, got %d", seed)

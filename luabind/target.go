@@ -46,7 +46,7 @@ func (b *binder) target(L *lua.LState) int {
 	spec := engine.TargetSpec{
 		Name:            f.str("name", required),
 		URL:             f.str("url", required),
-		Timeout:         f.duration("timeout", optional),
+		Timeout:         f.nonzeroDuration("timeout", optional, engine.DefaultTimeout.String()),
 		ProtocolVersion: f.str("protocol_version", optional),
 		Headers:         f.stringMap("headers", optional),
 		Breaker:         breakerSettings(f),
@@ -85,15 +85,15 @@ func breakerSettings(f *fields) *breaker.Settings {
 	}
 	bf := newFields(t, f.ctx+": breaker", `{ consecutive_failures = 5, open_for = "2s" }`)
 	s := &breaker.Settings{
-		ConsecutiveFailures: bf.integer("consecutive_failures", optional),
+		ConsecutiveFailures: bf.nonzeroInt("consecutive_failures", optional, "off, or 5 when no other rule is set"),
 		FailureRate:         bf.number("failure_rate", optional),
 		SlowCallRate:        bf.number("slow_call_rate", optional),
 		SlowCallThreshold:   bf.duration("slow_call", optional),
 		FailuresPerWindow:   bf.integer("failures_per_window", optional),
-		MinCalls:            bf.integer("min_calls", optional),
-		WindowBuckets:       bf.integer("window_buckets", optional),
-		HalfOpenPermits:     bf.integer("half_open_permits", optional),
-		SuccessThreshold:    bf.integer("success_threshold", optional),
+		MinCalls:            bf.nonzeroInt("min_calls", optional, "10, or the size of a smaller window"),
+		WindowBuckets:       bf.nonzeroInt("window_buckets", optional, "10"),
+		HalfOpenPermits:     bf.nonzeroInt("half_open_permits", optional, "success_threshold, or 1"),
+		SuccessThreshold:    bf.nonzeroInt("success_threshold", optional, "half_open_permits, or 1"),
 	}
 	if bf.boolean("fallback", optional) {
 		// The client answers a refused call itself (a cached or default
@@ -103,12 +103,14 @@ func breakerSettings(f *fields) *breaker.Settings {
 	switch w := bf.get("window", optional).(type) {
 	case *lua.LNilType:
 	case lua.LNumber:
-		s.WindowSize = bf.toInt("window", w)
+		if s.WindowSize = bf.toInt("window", w); s.WindowSize == 0 {
+			bf.refuseZero("window", "a number of calls", "0", "the last 100 calls")
+		}
 	default:
-		s.WindowDuration = bf.duration("window", optional)
+		s.WindowDuration = bf.nonzeroDuration("window", optional, "the last 100 calls")
 	}
-	openFor := bf.duration("open_for", optional)
-	maxOpen := bf.duration("max_open", optional)
+	openFor := bf.nonzeroDuration("open_for", optional, "60s, doubling")
+	maxOpen := bf.nonzeroDuration("max_open", optional, "no cap")
 	kind := bf.str("backoff", optional)
 	if kind != "" && openFor == 0 {
 		bf.fail("open_for", "required with backoff = %q: the first open period", kind)

@@ -218,8 +218,8 @@ function chaos.experiment(spec) end
 ---@param at string a duration such as "20s"
 ---@param fn fun()
 function at(at, fn) end
---- Runs fn every period until the run's loads have ended.
----@param period string
+--- Runs fn every period until the run's loads have ended; periods that pass while fn runs are skipped.
+---@param period string a duration of at least "10ms"
 ---@param fn fun()
 function every(period, fn) end
 
@@ -256,15 +256,15 @@ function deploy.canary(spec) end
 ---@field target reslua.Target
 ---@field tags? table<string, string> labels, for checks scoped with tag = "name=value"
 ---@field rate? number open model: arrivals per second (the start rate with stages)
----@field vus? integer closed model: virtual users (the start count with stages)
+---@field vus? integer closed model: virtual users (the start count with stages; at most 100000)
 ---@field think_time? string closed model: pause after each reply
 ---@field duration? string or stages
 ---@field stages? reslua.Stage[]
----@field workers? integer open model: requests in flight at most (default 100)
----@field queue? integer open model: arrivals waiting for a worker (default 10000)
+---@field workers? integer open model: requests in flight at most (default 100, at most 100000)
+---@field queue? integer open model: arrivals waiting for a worker (default 10000, at most 1000000)
 ---@field abort_if_behind? string abort the run when under 95 % of plan this long
 ---@field graceful_stop? string how long requests in flight at the load's end may still run before they are cut, counted as interrupted (default "30s", at most "1h"; "0s" cuts them at once)
----@field sessions? integer MCP sessions shared by the requests (default 4)
+---@field sessions? integer MCP sessions shared by the requests (default 4, at most 10000)
 ---@field share_connections? boolean sessions share connections
 ---@field keep_sessions? boolean no DELETE at the end
 ---@field fresh_sessions? boolean a session per request

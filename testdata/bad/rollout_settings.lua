@@ -17,7 +17,7 @@ deploy.blue_green { router = lb, to = "gren" }
 deploy.canary { router = lb, steps = { 10, 50, 40, 120 } }
 deploy.canary { router = lb, hold = "2s", analysis = { interval = "5s" } }
 deploy.canary { router = lb, analysis = { p95 = "300ms", eror_rate = "< 1%", p96 = "< 1s" } }
-deploy.blue_green { router = lb, health = { path = "health", successes = 0 } }
+deploy.blue_green { router = lb, health = { path = "health" } }
 deploy.canary { router = lb, on_pause = "continue", actions = { set_weight = function() end } }
 deploy.canary { to = "green" }
 deploy.blue_green { router = "lb" }
