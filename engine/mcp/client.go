@@ -555,7 +555,7 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *e
 		rb := replyBufs{pool: &c.bufs}
 		defer rb.release()
 		sn := seen{c: c, ctx: ctx, v: v, st: st}
-		m, err := readMessage(body, contentType, id, maxReply, &rb, &sn)
+		m, err := readMessage(body, contentType, id, maxReply, call && r.NoResult, &rb, &sn)
 		ex.Progress, ex.ServerRequests = sn.progress, sn.requests
 		if err != nil {
 			err = protocolError(err)
@@ -670,7 +670,7 @@ const maxErrorBody = 64 << 10
 // its body says.
 func readError(body io.Reader, code int) (kind outcome.Kind, err error, rpc *RPCError, text string) {
 	var buf [4096]byte
-	b, _ := readAll(body, buf[:0], maxErrorBody)
+	b, _ := readAll(body, buf[:0], maxErrorBody, nil)
 	b = b[:min(len(b), maxErrorBody)]
 	text = strings.TrimSpace(strings.ToValidUTF8(string(b[:min(len(b), 512)]), "?"))
 	if t := bytes.TrimSpace(b); code < 500 && len(t) > 0 && t[0] == '{' && validJSON(t) {
