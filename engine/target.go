@@ -195,7 +195,11 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 	}
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress, serverRequests: r.ServerRequests}
 	if r.Kind.IsFailure() {
-		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(r.Result)}
+		body := r.Result
+		if body == nil {
+			body = r.Body // what broke the framing
+		}
+		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(body)}
 	}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}

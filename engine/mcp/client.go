@@ -560,6 +560,9 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *e
 		if err != nil {
 			err = protocolError(err)
 			ex.Kind, ex.Err = kindOf(ctx, err), fmt.Errorf("status %d: %w", code, err)
+			if ex.Kind == outcome.Protocol {
+				ex.Body = replyStart(&rb)
+			}
 			return
 		}
 		ex.Kind, ex.Total, ex.answered = outcome.OK, c.now().Sub(start), true
@@ -575,6 +578,20 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *e
 			}
 		}
 	}
+}
+
+// maxBodyShown bounds Response.Body.
+const maxBodyShown = 256
+
+// replyStart returns a copy of the start of what rb holds of a reply
+// that broke the framing: the SSE event's data, else the body.
+func replyStart(rb *replyBufs) []byte {
+	for _, p := range [...]*[]byte{rb.data, rb.body} {
+		if p != nil && len(*p) > 0 {
+			return bytes.Clone((*p)[:min(len(*p), maxBodyShown)])
+		}
+	}
+	return nil
 }
 
 // judge tells how a call whose response carries result ended: OK, or an

@@ -18,6 +18,10 @@ import (
 // found in a bounded buffer.
 const maxReply = 1 << 20
 
+// skimAt is where a reply read only to be judged starts being skimmed:
+// well below maxReply, so that a large reply holds a small buffer.
+const skimAt = 64 << 10
+
 // message is one JSON-RPC message of a reply, reduced to what a call needs.
 // A response has an ID and either Result or Error; a notification or a
 // server request has a Method. Returned by readResponse, ID may alias a
@@ -161,6 +165,9 @@ func readJSON(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) 
 		return message{}, err
 	}
 	if !ok {
+		if other := responseID(b); other != "" {
+			return message{}, fmt.Errorf("%w: wrong id: the response's id is %.32s, the request's %d", ErrProtocol, other, id)
+		}
 		return message{}, fmt.Errorf("%w: no response with id %d in the body", ErrProtocol, id)
 	}
 	return m, nil
@@ -175,6 +182,9 @@ func readJSON(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) 
 // skipped.
 func readSSE(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) (message, error) {
 	lr := lineReader{r: r, buf: rb.get(&rb.body), left: limit, limit: limit, canSkim: skim}
+	if skim {
+		lr.left = min(limit, skimAt)
+	}
 	data := rb.get(&rb.data)
 	defer func() { *rb.body, *rb.data = lr.buf, data }()
 	hasData := false  // the event has a data line, maybe empty
@@ -336,11 +346,10 @@ func parseMessages(b []byte, id int64, sn *seen) (message, bool, error) {
 	if !validJSON(b) {
 		// For the detail of the error.
 		var v any
-		err := json.Unmarshal(b, &v)
-		if err == nil {
-			err = fmt.Errorf("invalid JSON")
+		if err := json.Unmarshal(b, &v); err != nil {
+			return message{}, false, fmt.Errorf("%w: invalid JSON: %v", ErrProtocol, err)
 		}
-		return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
+		return message{}, false, fmt.Errorf("%w: invalid JSON", ErrProtocol)
 	}
 	if b[0] == '[' {
 		for i := 1; ; {
@@ -602,7 +611,7 @@ func readAll(r io.Reader, b []byte, limit int64, sk *skimmer) ([]byte, error) {
 		from := len(b)
 		n, err := r.Read(room)
 		b = b[:len(b)+n]
-		if !skimming && sk != nil && int64(len(b)-start) > limit {
+		if !skimming && sk != nil && int64(len(b)-start) > min(limit, skimAt) {
 			skimming, from = true, start
 		}
 		if skimming {
@@ -687,4 +696,34 @@ func (s *skimmer) skim(b []byte) []byte {
 		w++
 	}
 	return b[:w]
+}
+
+// responseID returns the id of the first response (a message with an id
+// and no method) in b, a valid JSON message or batch, or "" if none: what
+// a reply that does not answer the request answered instead.
+func responseID(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	one := func(b []byte) string {
+		m, err := parseMessage(b)
+		if err != nil || m.Method != "" || len(m.ID) == 0 || string(m.ID) == "null" {
+			return ""
+		}
+		return string(m.ID)
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return one(b)
+	}
+	for i := 1; ; {
+		if i = skipSpace(b, i); i >= len(b) || b[i] == ']' {
+			return ""
+		}
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		j := skipValue(b, i)
+		if id := one(b[i:j]); id != "" {
+			return id
+		}
+		i = j
+	}
 }
