@@ -307,6 +307,19 @@ func TestHostileTargets(t *testing.T) {
 		q, _ := hostileRun(t, srv.URL, 5*time.Second, 20, 200*time.Millisecond, getRoot, nil)
 		wantFailures(t, q, outcome.TLS, "certificate signed by unknown authority")
 	})
+	t.Run("HTTP/2 SETTINGS frame in reply", func(t *testing.T) {
+		t.Parallel()
+		// As an HTTP/2-only server that sends its preface first (RFC 9113
+		// §3.4): SETTINGS (MAX_CONCURRENT_STREAMS 100), then GOAWAY
+		// PROTOCOL_ERROR for the HTTP/1.1 request it cannot read.
+		url := rawServer(t, func(_ int64, c net.Conn) {
+			c.Write([]byte{0, 0, 6, 0x4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100,
+				0, 0, 8, 0x7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+			readHead(bufio.NewReader(c))
+		})
+		q, _ := hostileRun(t, url, 5*time.Second, 20, 200*time.Millisecond, getRoot, nil)
+		wantFailures(t, q, outcome.Protocol, "server speaks HTTP/2 only (h2c preface)")
+	})
 	for _, tc := range []struct {
 		name string
 		mix  MixEntry

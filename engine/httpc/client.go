@@ -44,6 +44,10 @@ type Client struct {
 	// MaxHeaderBytes bounds a response head (status line and headers,
 	// interim responses included); zero: 1 MiB.
 	MaxHeaderBytes int
+	// Origin, if set, is shared by the Clients of one origin, which then
+	// learn what they learn of it (whether it speaks HTTP/2 only) once;
+	// nil: the Client's own.
+	Origin *Origin
 
 	once       sync.Once
 	initErr    error
@@ -52,7 +56,13 @@ type Client struct {
 	dials      atomic.Int64
 	retries    atomic.Int64
 	reconnects atomic.Int64
-	h2c        atomic.Int32 // 0: not probed; 1: probing or probed, not h2c; 2: the origin speaks HTTP/2 only
+	own        Origin // when Origin is nil
+}
+
+// Origin is what the Clients of one origin learn of it. The zero value
+// knows nothing yet.
+type Origin struct {
+	h2c atomic.Int32 // 0: not probed; 1: probing or probed, not h2c; 2: the origin speaks HTTP/2 only
 }
 
 // init fills the derived fields on first use.
@@ -167,11 +177,15 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 // an HTTP/1.1 request at once. The first time, it asks on a connection of
 // its own, which sends the HTTP/2 preface and an empty SETTINGS frame and
 // looks for a SETTINGS frame in reply (bounded by ctx, DialTimeout and
-// Timeout, at most a second); calls meanwhile report false. The answer
-// is kept.
+// Timeout, at most a second; not counted in Stats); calls meanwhile
+// report false. The answer is kept in the Origin.
 func (c *Client) h2cOnly(ctx context.Context) bool {
-	if !c.h2c.CompareAndSwap(0, 1) {
-		return c.h2c.Load() == 2
+	o := c.Origin
+	if o == nil {
+		o = &c.own
+	}
+	if !o.h2c.CompareAndSwap(0, 1) {
+		return o.h2c.Load() == 2
 	}
 	wait := time.Second
 	if c.Timeout > 0 {
@@ -194,7 +208,7 @@ func (c *Client) h2cOnly(ctx context.Context) bool {
 	if _, err := io.ReadFull(nc, b[:]); err != nil || !isH2Frame(b[:]) || b[3] != 0x4 {
 		return false
 	}
-	c.h2c.Store(2)
+	o.h2c.Store(2)
 	return true
 }
 

@@ -119,8 +119,9 @@ type Client struct {
 	header http.Header // Content-Type, Accept and Header, built once
 	// base is the transport cloned for sessions with connections of their
 	// own; nil when HTTP's RoundTripper is not an *http.Transport.
-	base *http.Transport
-	bufs buffers
+	base   *http.Transport
+	bufs   buffers
+	origin httpc.Origin // shared by the httpc clients of every session
 
 	eraMu     sync.Mutex
 	era       atomic.Pointer[era] // nil until known
@@ -192,6 +193,7 @@ func (c *Client) newHTTPC(readSize int) *httpc.Client {
 		DialTimeout:    dialTimeout,
 		Timeout:        c.Timeout,
 		ReadBufferSize: readSize,
+		Origin:         &c.origin,
 	}
 }
 
