@@ -107,7 +107,7 @@
 // context ends or Client.Timeout fires (the call still counts as OK, and
 // its Total is the time to the response). At most 1 MiB of a reply is
 // held at once: a call with Request.NoResult reads a bigger reply to its
-// end and judges it (its long strings skimmed past the cap); any other
+// end and judges it (its long strings skimmed past 64 KiB); any other
 // fails with ErrTooLarge (outcome.TooLarge) past 1 MiB.
 // Server requests that arrive on a stream (sampling, elicitation, roots)
 // are skipped, not answered. Mcp-Param-* headers (x-mcp-header tool

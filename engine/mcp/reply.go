@@ -13,9 +13,10 @@ import (
 // whose result is kept (Request.NoResult unset: a check wants the body;
 // the handshake and lists) fails past it with ErrTooLarge. A reply read
 // only to judge it (Request.NoResult) is read to its end all the same:
-// past the cap, the contents of its long strings are skimmed (see
+// past skimAt, the contents of its long strings are skimmed (see
 // skimmer), so that its id, error, isError and resultType are still
-// found in a bounded buffer.
+// found in a bounded buffer; it fails only if what is left of it is
+// still over the cap.
 const maxReply = 1 << 20
 
 // skimAt is where a reply read only to be judged starts being skimmed:
