@@ -393,3 +393,28 @@ func TestHugeMCPReply(t *testing.T) {
 		MixEntry{Weight: 1, Check: true, Request: callEcho.Request}, bodyCheck{})
 	wantFailures(t, q, outcome.TooLarge, "too large")
 }
+
+// A 200 MB plain HTTP body: its status counts when nothing needs it (the
+// rest is dropped as it streams), too_large when a check needs it whole
+// (a check would otherwise see its first MiB as if it were all).
+func TestHugeHTTPBody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends large bodies over loopback")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
+		for sent := 0; sent < 200<<20; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	q, _ := hostileRun(t, srv.URL, time.Minute, 4, 500*time.Millisecond, getRoot, nil)
+	if q.Count == 0 || len(q.Errors) != 0 {
+		t.Errorf("%d requests, errors %v; want every one ok", q.Count, q.Errors)
+	}
+	q, _ = hostileRun(t, srv.URL, time.Minute, 4, 500*time.Millisecond,
+		MixEntry{Weight: 1, Check: true, Request: getRoot.Request}, bodyCheck{})
+	wantFailures(t, q, outcome.TooLarge, "too large to check")
+}

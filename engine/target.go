@@ -236,6 +236,7 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 		req.Header[k] = v
 	}
 	var kept, head []byte // the body kept for a check, and its first bytes for a sample
+	check := keep         // a check needs the body whole
 	var ex *exchange
 	if s.debug != nil {
 		ex = s.debug.begin(s.target, s.method, req.URL.RequestURI(), append([][2]string{{"Host", req.URL.Host}}, sortedHeader(req.Header)...), s.body)
@@ -259,8 +260,14 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 	kind := outcome.HTTPStatus(resp.StatusCode)
 	switch {
 	case keep:
-		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody+1))
 		head = clipBody(kept)
+		if len(kept) > maxCheckedBody {
+			kept = kept[:maxCheckedBody]
+			if err == nil && check {
+				err = errTooLarge
+			}
+		}
 	case kind != outcome.OK: // the first bytes, for a sample
 		head = make([]byte, SampleBodyBytes)
 		var n int
@@ -274,7 +281,11 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
 	}
 	if err != nil {
-		return sendResult{kind: outcome.Of(err), reply: Reply{Kind: outcome.Of(err), Status: resp.StatusCode},
+		k := outcome.Of(err)
+		if err == errTooLarge {
+			k = outcome.TooLarge
+		}
+		return sendResult{kind: k, reply: Reply{Kind: k, Status: resp.StatusCode},
 			fail: &failureDetail{status: resp.StatusCode, err: err, body: head}}
 	}
 	res := sendResult{kind: kind, reply: Reply{Kind: kind, Status: resp.StatusCode, Body: kept}}
@@ -338,6 +349,7 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	resp := responses.Get().(*httpc.Response)
 	defer responses.Put(resp)
 	defer resp.Close()
+	check := keep // a check needs the body whole
 	var ex *exchange
 	if s.debug != nil {
 		ex = s.debug.d.begin(s.debug.target, s.debug.method, s.debug.path, s.debug.header, s.req.Body)
@@ -385,8 +397,13 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	default:
 		err = resp.Discard(16 << 20)
 	}
-	// A body over the bound keeps its status: the reply arrived.
-	if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
+	// A body over the bound keeps its status: the reply arrived. One a
+	// check needed whole is too large.
+	if check && errors.Is(err, httpc.ErrTooLarge) {
+		res.kind = outcome.TooLarge
+		res.reply = Reply{Kind: res.kind, Status: resp.Status}
+		res.fail = &failureDetail{status: resp.Status, err: errTooLarge, body: head}
+	} else if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
 		res.kind = httpcKind(err)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status}
 		res.fail = &failureDetail{status: resp.Status, err: err, body: head}
@@ -395,6 +412,10 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	}
 	return res
 }
+
+// errTooLarge is the error of an HTTP body over maxCheckedBody that a
+// check needed whole: outcome.TooLarge.
+var errTooLarge = errors.New("reply body too large to check (over 1 MiB)")
 
 // httpcKind classifies an httpc error; a malformed reply breaks HTTP.
 func httpcKind(err error) outcome.Kind {
