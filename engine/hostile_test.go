@@ -260,6 +260,15 @@ func TestHostileTargets(t *testing.T) {
 		q, _ := hostileRun(t, url, 5*time.Second, 20, 200*time.Millisecond, callEcho, nil)
 		wantFailures(t, q, outcome.Protocol, "wrong id: the response's id is 9999, the request's")
 	})
+	t.Run("SSE response with the wrong id", func(t *testing.T) {
+		t.Parallel()
+		url := hostileMCP(t, func(w http.ResponseWriter, r *http.Request, id string) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: {\"jsonrpc\":\"2.0\",\"id\":\"other\",\"result\":{\"content\":[]}}\n\n")
+		})
+		q, _ := hostileRun(t, url, 5*time.Second, 20, 200*time.Millisecond, callEcho, nil)
+		wantFailures(t, q, outcome.Protocol, `wrong id: the stream's response has id "other", the request's`)
+	})
 	t.Run("chunked one byte per 100 ms", func(t *testing.T) {
 		t.Parallel()
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -190,9 +190,13 @@ func readSSE(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) (
 	defer func() { *rb.body, *rb.data = lr.buf, data }()
 	hasData := false  // the event has a data line, maybe empty
 	isMessage := true // the event's name is "message" or absent
+	wrongID := ""     // the id of a response to another request, if one came
 	for {
 		line, err := lr.line()
 		if err == io.EOF {
+			if wrongID != "" {
+				return message{}, fmt.Errorf("%w: wrong id: the stream's response has id %.32s, the request's %d", ErrProtocol, wrongID, id)
+			}
 			return message{}, ErrNoResponse
 		}
 		if err != nil {
@@ -203,6 +207,9 @@ func readSSE(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) (
 				m, ok, err := parseMessages(data, id, sn)
 				if err != nil || ok {
 					return m, err
+				}
+				if m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" && wrongID == "" {
+					wrongID = string(m.ID)
 				}
 			}
 			data, hasData, isMessage = data[:0], false, true
