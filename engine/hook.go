@@ -49,7 +49,8 @@ type Reply struct {
 	// Status is the HTTP status; 0 when no response arrived.
 	Status int
 	// Body is the JSON-RPC result of an MCP request, or the body of an HTTP
-	// one (up to maxCheckedBody bytes); nil on failure.
+	// one; nil on failure. One over maxCheckedBody (1 MiB) is not checked:
+	// the request fails as outcome.TooLarge.
 	Body []byte
 }
 

@@ -204,7 +204,11 @@ func (s mcpSender) send(ctx context.Context, keep bool) sendResult {
 	}
 	res := sendResult{kind: r.Kind, firstByte: r.FirstByte, progress: r.Progress, serverRequests: r.ServerRequests}
 	if r.Kind.IsFailure() {
-		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(r.Result)}
+		body := r.Result
+		if body == nil {
+			body = r.Body // what broke the framing
+		}
+		res.fail = &failureDetail{status: r.Status, err: r.Err, body: clipBody(body)}
 	}
 	if keep {
 		res.reply = Reply{Kind: r.Kind, Status: r.Status, Body: r.Result}
@@ -241,6 +245,7 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 		req.Header[k] = v
 	}
 	var kept, head []byte // the body kept for a check, and its first bytes for a sample
+	check := keep         // a check needs the body whole
 	var ex *exchange
 	if s.debug != nil {
 		ex = s.debug.begin(s.target, s.method, req.URL.RequestURI(), append([][2]string{{"Host", req.URL.Host}}, sortedHeader(req.Header)...), s.body)
@@ -264,8 +269,14 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 	kind := outcome.HTTPStatus(resp.StatusCode)
 	switch {
 	case keep:
-		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody))
+		kept, err = io.ReadAll(io.LimitReader(resp.Body, maxCheckedBody+1))
 		head = clipBody(kept)
+		if len(kept) > maxCheckedBody {
+			kept = kept[:maxCheckedBody]
+			if err == nil && check {
+				err = errTooLarge
+			}
+		}
 	case kind != outcome.OK: // the first bytes, for a sample
 		head = make([]byte, SampleBodyBytes)
 		var n int
@@ -279,7 +290,11 @@ func (s httpSender) do(ctx context.Context, keep bool) sendResult {
 		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20))
 	}
 	if err != nil {
-		return sendResult{kind: outcome.Of(err), reply: Reply{Kind: outcome.Of(err), Status: resp.StatusCode},
+		k := outcome.Of(err)
+		if err == errTooLarge {
+			k = outcome.TooLarge
+		}
+		return sendResult{kind: k, reply: Reply{Kind: k, Status: resp.StatusCode},
 			fail: &failureDetail{status: resp.StatusCode, err: err, body: head}}
 	}
 	res := sendResult{kind: kind, reply: Reply{Kind: kind, Status: resp.StatusCode, Body: kept}}
@@ -343,6 +358,7 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	resp := responses.Get().(*httpc.Response)
 	defer responses.Put(resp)
 	defer resp.Close()
+	check := keep // a check needs the body whole
 	var ex *exchange
 	if s.debug != nil {
 		ex = s.debug.d.begin(s.debug.target, s.debug.method, s.debug.path, s.debug.header, s.req.Body)
@@ -390,8 +406,13 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	default:
 		err = resp.Discard(16 << 20)
 	}
-	// A body over the bound keeps its status: the reply arrived.
-	if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
+	// A body over the bound keeps its status: the reply arrived. One a
+	// check needed whole is too large.
+	if check && errors.Is(err, httpc.ErrTooLarge) {
+		res.kind = outcome.TooLarge
+		res.reply = Reply{Kind: res.kind, Status: resp.Status}
+		res.fail = &failureDetail{status: resp.Status, err: errTooLarge, body: head}
+	} else if err != nil && !errors.Is(err, httpc.ErrTooLarge) {
 		res.kind = httpcKind(err)
 		res.reply = Reply{Kind: res.kind, Status: resp.Status}
 		res.fail = &failureDetail{status: resp.Status, err: err, body: head}
@@ -400,6 +421,10 @@ func (s *httpcSender) send(ctx context.Context, keep bool) sendResult {
 	}
 	return res
 }
+
+// errTooLarge is the error of an HTTP body over maxCheckedBody that a
+// check needed whole: outcome.TooLarge.
+var errTooLarge = errors.New("reply body too large to check (over 1 MiB)")
 
 // httpcKind classifies an httpc error; a malformed reply breaks HTTP.
 func httpcKind(err error) outcome.Kind {

@@ -44,6 +44,10 @@ type Client struct {
 	// MaxHeaderBytes bounds a response head (status line and headers,
 	// interim responses included); zero: 1 MiB.
 	MaxHeaderBytes int
+	// Origin, if set, is shared by the Clients of one origin, which then
+	// learn what they learn of it (whether it speaks HTTP/2 only) once;
+	// nil: the Client's own.
+	Origin *Origin
 
 	once       sync.Once
 	initErr    error
@@ -52,6 +56,13 @@ type Client struct {
 	dials      atomic.Int64
 	retries    atomic.Int64
 	reconnects atomic.Int64
+	own        Origin // when Origin is nil
+}
+
+// Origin is what the Clients of one origin learn of it. The zero value
+// knows nothing yet.
+type Origin struct {
+	h2c atomic.Int32 // 0: not probed; 1: probing or probed, not h2c; 2: the origin speaks HTTP/2 only
 }
 
 // init fills the derived fields on first use.
@@ -153,8 +164,52 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 				continue
 			}
 		}
+		if !started && !reused && isStale(err) && ctx.Err() == nil && c.h2cOnly(ctx) {
+			err = ErrH2C
+		}
 		return wrap(ctx, op, err)
 	}
+}
+
+// h2cOnly reports whether the origin speaks HTTP/2 only (h2c), as a
+// fresh connection that ends without a byte of reply may say: Go's
+// net/http server with Protocols set to unencrypted HTTP/2 alone closes
+// an HTTP/1.1 request at once. The first time, it asks on a connection of
+// its own, which sends the HTTP/2 preface and an empty SETTINGS frame and
+// looks for a SETTINGS frame in reply (bounded by ctx, DialTimeout and
+// Timeout, at most a second; not counted in Stats); calls meanwhile
+// report false. The answer is kept in the Origin.
+func (c *Client) h2cOnly(ctx context.Context) bool {
+	o := c.Origin
+	if o == nil {
+		o = &c.own
+	}
+	if !o.h2c.CompareAndSwap(0, 1) {
+		return o.h2c.Load() == 2
+	}
+	wait := time.Second
+	if c.Timeout > 0 {
+		wait = min(wait, c.Timeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	nc, err := c.Dial(ctx, "tcp", c.Addr)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
+	defer stop()
+	const preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+	if _, err := io.WriteString(nc, preface); err != nil {
+		return false
+	}
+	var b [9]byte
+	if _, err := io.ReadFull(nc, b[:]); err != nil || !isH2Frame(b[:]) || b[3] != 0x4 {
+		return false
+	}
+	o.h2c.Store(2)
+	return true
 }
 
 // isStale reports whether err is how a kept-alive connection that the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/reslua/reslua/engine/outcome"
@@ -267,17 +268,26 @@ func TestInterimResponsesSkipped(t *testing.T) {
 }
 
 func TestFreshConnectionNotReplayed(t *testing.T) {
+	var requests, probes atomic.Int64
 	s := newRawServer(t, func(_ int64, c net.Conn) {
-		readRequest(bufio.NewReader(c)) // then close without answering
+		r, err := readRequest(bufio.NewReader(c)) // then close without answering
+		switch {
+		case err == nil && r.method == "PRI":
+			probes.Add(1)
+		case err == nil:
+			requests.Add(1)
+		}
 	})
 	c := s.client(t)
 	var resp Response
-	err := c.Do(context.Background(), &Request{}, &resp)
-	if k := kindOf(err); k != outcome.EOF {
-		t.Fatalf("err %v (kind %s), want eof", err, k)
+	for range 3 {
+		err := c.Do(context.Background(), &Request{}, &resp)
+		if k := kindOf(err); k != outcome.EOF {
+			t.Fatalf("err %v (kind %s), want eof", err, k)
+		}
 	}
-	if n := s.accepted.Load(); n != 1 {
-		t.Errorf("accepted %d, want 1 (no replay on a fresh connection)", n)
+	if n, p := requests.Load(), probes.Load(); n != 3 || p != 1 {
+		t.Errorf("%d requests and %d h2c probes, want 3 (no replay on a fresh connection) and 1", n, p)
 	}
 }
 

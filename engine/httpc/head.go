@@ -34,6 +34,11 @@ func (r *Response) readHead(br *bufio.Reader, max int, isHead bool, sent time.Ti
 		r.resetHead()
 		line, err := r.readLine(br, &budget)
 		if err != nil {
+			if len(r.raw) > 0 && !started {
+				if err := notHTTP(r.raw); err != nil {
+					return true, err
+				}
+			}
 			if started || len(r.raw) > 0 {
 				return true, unexpected(err)
 			}
@@ -42,6 +47,9 @@ func (r *Response) readHead(br *bufio.Reader, max int, isHead bool, sent time.Ti
 		if !started {
 			r.FirstByte = time.Since(sent)
 			started = true
+		}
+		if err := notHTTP(r.raw); err != nil {
+			return true, err
 		}
 		if err := r.parseStatus(line); err != nil {
 			return true, err
@@ -311,4 +319,41 @@ func unexpected(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// ErrH2C is the detail of a reply from a server that speaks HTTP/2 only
+// (h2c, "prior knowledge"): its first bytes are an HTTP/2 frame rather
+// than a status line, or (see Client.Do) it closed the HTTP/1.1 request
+// without a byte and answered the HTTP/2 preface. It wraps ErrMalformed.
+var ErrH2C = fmt.Errorf("%w: server speaks HTTP/2 only (h2c preface), not HTTP/1.1", ErrMalformed)
+
+// notHTTP tells why the first bytes b of a reply cannot start an HTTP/1
+// response: an HTTP/2 frame (ErrH2C), or bytes that are not "HTTP/";
+// nil if they may.
+func notHTTP(b []byte) error {
+	if isH2Frame(b) {
+		return ErrH2C
+	}
+	const proto = "HTTP/"
+	if n := min(len(b), len(proto)); string(b[:n]) != proto[:n] {
+		return fmt.Errorf("%w: the reply is not HTTP: %q", ErrMalformed, clip(b))
+	}
+	return nil
+}
+
+// isH2Frame reports whether b starts with the header of an HTTP/2
+// SETTINGS or GOAWAY frame on stream 0, the first frame an HTTP/2 server
+// sends (RFC 9113 §3.4, §6.5, §6.8).
+func isH2Frame(b []byte) bool {
+	if len(b) < 9 || b[5]|b[6]|b[7]|b[8]&0x7f != 0 {
+		return false
+	}
+	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+	switch b[3] {
+	case 0x4: // SETTINGS: six bytes a setting
+		return n%6 == 0 && b[4]&^1 == 0
+	case 0x7: // GOAWAY: last stream id and error code, then debug data
+		return n >= 8 && b[4] == 0
+	}
+	return false
 }

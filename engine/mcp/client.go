@@ -119,8 +119,9 @@ type Client struct {
 	header http.Header // Content-Type, Accept and Header, built once
 	// base is the transport cloned for sessions with connections of their
 	// own; nil when HTTP's RoundTripper is not an *http.Transport.
-	base *http.Transport
-	bufs buffers
+	base   *http.Transport
+	bufs   buffers
+	origin httpc.Origin // shared by the httpc clients of every session
 
 	eraMu     sync.Mutex
 	era       atomic.Pointer[era] // nil until known
@@ -192,6 +193,7 @@ func (c *Client) newHTTPC(readSize int) *httpc.Client {
 		DialTimeout:    dialTimeout,
 		Timeout:        c.Timeout,
 		ReadBufferSize: readSize,
+		Origin:         &c.origin,
 	}
 }
 
@@ -555,11 +557,14 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *e
 		rb := replyBufs{pool: &c.bufs}
 		defer rb.release()
 		sn := seen{c: c, ctx: ctx, v: v, st: st}
-		m, err := readMessage(body, contentType, id, maxReply, &rb, &sn)
+		m, err := readMessage(body, contentType, id, maxReply, call && r.NoResult, &rb, &sn)
 		ex.Progress, ex.ServerRequests = sn.progress, sn.requests
 		if err != nil {
 			err = protocolError(err)
 			ex.Kind, ex.Err = kindOf(ctx, err), fmt.Errorf("status %d: %w", code, err)
+			if ex.Kind == outcome.Protocol {
+				ex.Body = replyStart(&rb)
+			}
 			return
 		}
 		ex.Kind, ex.Total, ex.answered = outcome.OK, c.now().Sub(start), true
@@ -575,6 +580,20 @@ func readReply[S ~string | ~[]byte](c *Client, ctx context.Context, v via, ex *e
 			}
 		}
 	}
+}
+
+// maxBodyShown bounds Response.Body.
+const maxBodyShown = 256
+
+// replyStart returns a copy of the start of what rb holds of a reply
+// that broke the framing: the SSE event's data, else the body.
+func replyStart(rb *replyBufs) []byte {
+	for _, p := range [...]*[]byte{rb.data, rb.body} {
+		if p != nil && len(*p) > 0 {
+			return bytes.Clone((*p)[:min(len(*p), maxBodyShown)])
+		}
+	}
+	return nil
 }
 
 // judge tells how a call whose response carries result ended: OK, or an
@@ -670,7 +689,7 @@ const maxErrorBody = 64 << 10
 // its body says.
 func readError(body io.Reader, code int) (kind outcome.Kind, err error, rpc *RPCError, text string) {
 	var buf [4096]byte
-	b, _ := readAll(body, buf[:0], maxErrorBody)
+	b, _ := readAll(body, buf[:0], maxErrorBody, nil)
 	b = b[:min(len(b), maxErrorBody)]
 	text = strings.TrimSpace(strings.ToValidUTF8(string(b[:min(len(b), 512)]), "?"))
 	if t := bytes.TrimSpace(b); code < 500 && len(t) > 0 && t[0] == '{' && validJSON(t) {

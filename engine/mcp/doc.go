@@ -45,7 +45,8 @@
 //	tools/call result, isError: true           outcome.ToolError
 //	result with resultType input_required      KindInputRequired
 //	transport error                            outcome.Of(err): timeout, reset, connect_refused, eof, ...
-//	reply that breaks the framing              outcome.Protocol
+//	reply that breaks the framing              outcome.Protocol (the error says how: invalid JSON, wrong id, ...)
+//	reply over 1 MiB whose result is kept      outcome.TooLarge
 //
 // A 404 to a request that carried a session id (or a 400 whose body talks
 // about the session) means the server forgot the session: Do initializes
@@ -104,7 +105,10 @@
 // beyond which the connection is closed. A server that keeps a POST's SSE
 // stream open after sending the response thus holds that call until its
 // context ends or Client.Timeout fires (the call still counts as OK, and
-// its Total is the time to the response). Replies are capped at 16 MiB.
+// its Total is the time to the response). At most 1 MiB of a reply is
+// held at once: a call with Request.NoResult reads a bigger reply to its
+// end and judges it (its long strings skimmed past 64 KiB); any other
+// fails with ErrTooLarge (outcome.TooLarge) past 1 MiB.
 // Server requests that arrive on a stream (sampling, elicitation, roots)
 // are skipped, not answered. Mcp-Param-* headers (x-mcp-header tool
 // parameters of 2026-07-28) are not sent.

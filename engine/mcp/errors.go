@@ -17,9 +17,10 @@ var (
 	// bad JSON, an unknown Content-Type, a response with neither result nor
 	// error. Its kind is outcome.Protocol.
 	ErrProtocol = errors.New("mcp: malformed reply")
-	// ErrTooLarge marks a reply body or stream longer than the cap
-	// (16 MiB). It wraps ErrProtocol.
-	ErrTooLarge = fmt.Errorf("%w: reply too large", ErrProtocol)
+	// ErrTooLarge marks a reply over the cap of what is held of one
+	// (1 MiB) whose result had to be kept: a body, or an SSE line or
+	// event. Its kind is outcome.TooLarge.
+	ErrTooLarge = errors.New("mcp: reply too large to keep (over 1 MiB)")
 	// ErrNoResponse marks an SSE stream that ended before the response to
 	// the request arrived. Its kind is outcome.EOF.
 	ErrNoResponse = errors.New("mcp: stream ended before the response")
@@ -90,6 +91,8 @@ func kindOf(ctx context.Context, err error) outcome.Kind {
 		return outcome.OK
 	case ctx.Err() != nil:
 		return outcome.Of(ctx.Err())
+	case errors.Is(err, ErrTooLarge):
+		return outcome.TooLarge
 	case errors.Is(err, ErrProtocol):
 		return outcome.Protocol
 	case errors.Is(err, ErrNoResponse):

@@ -114,7 +114,7 @@ func TestBadReplies(t *testing.T) {
 					return
 				}
 			}
-		}, outcome.Protocol, mcp.ErrTooLarge},
+		}, outcome.TooLarge, mcp.ErrTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bt := startBadTarget(t, tc.reply)

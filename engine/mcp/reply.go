@@ -8,8 +8,20 @@ import (
 	"strconv"
 )
 
-// maxReply caps the bytes read from one reply body or SSE stream.
-const maxReply = 16 << 20
+// maxReply caps the bytes of one reply held in memory at once: a JSON
+// body, or the pending line and event data of an SSE stream. A reply
+// whose result is kept (Request.NoResult unset: a check wants the body;
+// the handshake and lists) fails past it with ErrTooLarge. A reply read
+// only to judge it (Request.NoResult) is read to its end all the same:
+// past skimAt, the contents of its long strings are skimmed (see
+// skimmer), so that its id, error, isError and resultType are still
+// found in a bounded buffer; it fails only if what is left of it is
+// still over the cap.
+const maxReply = 1 << 20
+
+// skimAt is where a reply read only to be judged starts being skimmed:
+// well below maxReply, so that a large reply holds a small buffer.
+const skimAt = 64 << 10
 
 // message is one JSON-RPC message of a reply, reduced to what a call needs.
 // A response has an ID and either Result or Error; a notification or a
@@ -93,7 +105,7 @@ func lower(c byte) byte {
 func readResponse[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, bufs *buffers, sn *seen) (message, error) {
 	rb := replyBufs{pool: bufs}
 	defer rb.release()
-	m, err := readMessage(r, contentType, id, limit, &rb, sn)
+	m, err := readMessage(r, contentType, id, limit, false, &rb, sn)
 	m.Result = bytes.Clone(m.Result)
 	return m, err
 }
@@ -123,20 +135,28 @@ func (rb *replyBufs) release() {
 }
 
 // readMessage is readResponse without the copy: the message's ID and
-// Result point into rb's buffers, valid until rb.release.
-func readMessage[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
+// Result point into rb's buffers, valid until rb.release. With skim set
+// the result is not kept: past limit bytes, the reply's long strings are
+// cut short (see skimmer) rather than failing with ErrTooLarge, and the
+// Result returned may be so cut.
+func readMessage[S ~string | ~[]byte](r io.Reader, contentType S, id, limit int64, skim bool, rb *replyBufs, sn *seen) (message, error) {
 	switch formatOf(contentType) {
 	case formatJSON:
-		return readJSON(r, id, limit, rb, sn)
+		return readJSON(r, id, limit, skim, rb, sn)
 	case formatSSE:
-		return readSSE(r, id, limit, rb, sn)
+		return readSSE(r, id, limit, skim, rb, sn)
 	}
 	return message{}, fmt.Errorf("%w: unexpected Content-Type %q", ErrProtocol, contentType)
 }
 
 // readJSON reads a whole application/json reply.
-func readJSON(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
-	b, err := readAll(r, rb.get(&rb.body), limit)
+func readJSON(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) (message, error) {
+	var sk skimmer
+	skp := &sk
+	if !skim {
+		skp = nil
+	}
+	b, err := readAll(r, rb.get(&rb.body), limit, skp)
 	*rb.body = b
 	if err != nil {
 		return message{}, err
@@ -146,6 +166,9 @@ func readJSON(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, e
 		return message{}, err
 	}
 	if !ok {
+		if other := responseID(b); other != "" {
+			return message{}, fmt.Errorf("%w: wrong id: the response's id is %.32s, the request's %d", ErrProtocol, other, id)
+		}
 		return message{}, fmt.Errorf("%w: no response with id %d in the body", ErrProtocol, id)
 	}
 	return m, nil
@@ -158,15 +181,22 @@ func readJSON(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, e
 // when the stream ends is dropped. Only events named "message" (or not
 // named) carry JSON-RPC messages; events with no data (priming events) are
 // skipped.
-func readSSE(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, error) {
-	lr := lineReader{r: r, buf: rb.get(&rb.body), left: limit}
+func readSSE(r io.Reader, id, limit int64, skim bool, rb *replyBufs, sn *seen) (message, error) {
+	lr := lineReader{r: r, buf: rb.get(&rb.body), left: limit, limit: limit, canSkim: skim}
+	if skim {
+		lr.left = min(limit, skimAt)
+	}
 	data := rb.get(&rb.data)
 	defer func() { *rb.body, *rb.data = lr.buf, data }()
 	hasData := false  // the event has a data line, maybe empty
 	isMessage := true // the event's name is "message" or absent
+	wrongID := ""     // the id of a response to another request, if one came
 	for {
 		line, err := lr.line()
 		if err == io.EOF {
+			if wrongID != "" {
+				return message{}, fmt.Errorf("%w: wrong id: the stream's response has id %.32s, the request's %d", ErrProtocol, wrongID, id)
+			}
 			return message{}, ErrNoResponse
 		}
 		if err != nil {
@@ -177,6 +207,9 @@ func readSSE(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, er
 				m, ok, err := parseMessages(data, id, sn)
 				if err != nil || ok {
 					return m, err
+				}
+				if m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" && wrongID == "" {
+					wrongID = string(m.ID)
 				}
 			}
 			data, hasData, isMessage = data[:0], false, true
@@ -199,6 +232,9 @@ func readSSE(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, er
 			}
 			data = append(data, value...)
 			hasData = true
+			if int64(len(data)) > limit {
+				return message{}, ErrTooLarge
+			}
 		case "event":
 			isMessage = len(value) == 0 || string(value) == "message"
 		}
@@ -208,12 +244,19 @@ func readSSE(r io.Reader, id, limit int64, rb *replyBufs, sn *seen) (message, er
 // lineReader splits a stream into SSE lines, which may end in "\n",
 // "\r\n" or a lone "\r", reading at most left bytes in all (more fail with
 // ErrTooLarge). A line is returned as soon as its end is read, so a
-// stream that stays open after the response does not hold it.
+// stream that stays open after the response does not hold it. With a
+// skimmer, the stream may bring any number of bytes once past left: from
+// then on they are skimmed as they are read, and only a pending line
+// longer than limit fails.
 type lineReader struct {
 	r          io.Reader
 	buf        []byte // buf[start:end] is read but not returned yet
 	start, end int
-	left       int64 // bytes the stream may still bring
+	left       int64 // bytes the stream may still bring before skimming
+	limit      int64 // the longest pending line once skimming
+	canSkim    bool  // past left, skim rather than fail
+	sk         skimmer
+	skimming   bool  // past left: what is read is skimmed
 	err        error // the reader's error (io.EOF at the end), once met
 	skipLF     bool  // the last line ended in "\r": a "\n" next belongs to it
 }
@@ -263,16 +306,35 @@ func (l *lineReader) fill() {
 		l.buf = append(l.buf[:l.end], make([]byte, max(cap(l.buf), minRead))...)
 	}
 	room := l.buf[l.end:cap(l.buf)]
-	if int64(len(room)) > l.left+1 {
+	if l.skimming {
+		room = room[:min(int64(len(room)), l.limit+1-int64(l.end-l.start))]
+	} else if int64(len(room)) > l.left+1 {
 		room = room[:l.left+1] // one byte more than allowed tells "too large"
 	}
 	n, err := l.r.Read(room)
+	from := l.end
 	l.end += n
 	l.buf = l.buf[:l.end]
-	if l.left -= int64(n); l.left < 0 {
-		l.err = ErrTooLarge
-		l.start, l.end = 0, 0
-		return
+	if !l.skimming {
+		if l.left -= int64(n); l.left < 0 {
+			if !l.canSkim {
+				l.err = ErrTooLarge
+				l.start, l.end = 0, 0
+				return
+			}
+			// The pending bytes start a line, where the skimmer starts
+			// afresh.
+			l.skimming, from = true, l.start
+		}
+	}
+	if l.skimming {
+		l.end = from + len(l.sk.skim(l.buf[from:l.end]))
+		l.buf = l.buf[:l.end]
+		if int64(l.end-l.start) > l.limit {
+			l.err = ErrTooLarge
+			l.start, l.end = 0, 0
+			return
+		}
 	}
 	if err != nil {
 		l.err = err
@@ -292,11 +354,10 @@ func parseMessages(b []byte, id int64, sn *seen) (message, bool, error) {
 	if !validJSON(b) {
 		// For the detail of the error.
 		var v any
-		err := json.Unmarshal(b, &v)
-		if err == nil {
-			err = fmt.Errorf("invalid JSON")
+		if err := json.Unmarshal(b, &v); err != nil {
+			return message{}, false, fmt.Errorf("%w: invalid JSON: %v", ErrProtocol, err)
 		}
-		return message{}, false, fmt.Errorf("%w: %v", ErrProtocol, err)
+		return message{}, false, fmt.Errorf("%w: invalid JSON", ErrProtocol)
 	}
 	if b[0] == '[' {
 		for i := 1; ; {
@@ -541,9 +602,12 @@ func idEqual(raw json.RawMessage, id int64) bool {
 }
 
 // readAll appends r's bytes to b until EOF, like io.ReadAll into a buffer
-// of the caller's, failing with ErrTooLarge past limit bytes.
-func readAll(r io.Reader, b []byte, limit int64) ([]byte, error) {
+// of the caller's, failing with ErrTooLarge past limit bytes. With a
+// skimmer (sk not nil), the bytes past limit are read to the end all the
+// same, and what is kept is skimmed: it fails only if still over limit.
+func readAll(r io.Reader, b []byte, limit int64, sk *skimmer) ([]byte, error) {
 	start := len(b)
+	skimming := false
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -552,8 +616,15 @@ func readAll(r io.Reader, b []byte, limit int64) ([]byte, error) {
 		if left := limit - int64(len(b)-start) + 1; int64(len(room)) > left {
 			room = room[:left] // one byte more than allowed tells "too large"
 		}
+		from := len(b)
 		n, err := r.Read(room)
 		b = b[:len(b)+n]
+		if !skimming && sk != nil && int64(len(b)-start) > min(limit, skimAt) {
+			skimming, from = true, start
+		}
+		if skimming {
+			b = b[:from+len(sk.skim(b[from:]))]
+		}
 		if int64(len(b)-start) > limit {
 			return b, ErrTooLarge
 		}
@@ -563,5 +634,104 @@ func readAll(r io.Reader, b []byte, limit int64) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
+	}
+}
+
+// skimmer shortens, in place and as they stream by, the JSON strings of a
+// reply that is read to be judged but not kept: the content of a string
+// past its first keepString bytes is dropped (whole escapes at a time, so
+// the string stays valid JSON). A reply's size is mostly in its strings
+// (text, base64 blobs); its envelope (id, error, isError, resultType)
+// survives. Raw line ends reset it: a JSON string holds none, so in an
+// SSE stream each line starts afresh. Dropped bytes are not checked
+// (a control character in them goes unnoticed). The zero value is ready
+// at the start of a value or of a line.
+type skimmer struct {
+	inString bool
+	drop     bool // the current character (or escape) is dropped
+	esc      int8 // bytes of an escape still to come: -1 after a backslash, 1..4 hex digits of \u
+	n        int  // content bytes of the current string kept
+}
+
+// keepString is the content kept of each string of a skimmed reply: the
+// text of a tool's error stays readable.
+const keepString = 256
+
+// skim rewrites b in place to what is kept of it and returns that.
+func (s *skimmer) skim(b []byte) []byte {
+	w := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\n' || c == '\r':
+			s.inString, s.esc, s.drop = false, 0, false
+		case !s.inString:
+			if c == '"' {
+				s.inString, s.n = true, 0
+			}
+		case s.esc < 0: // the byte after a backslash
+			s.esc = 0
+			if c == 'u' {
+				s.esc = 4
+			}
+		case s.esc > 0:
+			s.esc--
+		case c == '"':
+			s.inString, s.drop = false, false
+		default: // a new character or escape
+			s.drop = s.n >= keepString
+			if c == '\\' {
+				s.esc = -1
+			}
+			if s.drop && s.esc == 0 {
+				// Drop the run of plain bytes up to the next one that
+				// matters, at once.
+				j := i + 1
+				for j < len(b) && b[j] != '"' && b[j] != '\\' && b[j] != '\n' && b[j] != '\r' {
+					j++
+				}
+				i = j - 1
+				continue
+			}
+		}
+		if s.drop {
+			continue
+		}
+		if s.inString {
+			s.n++
+		}
+		b[w] = c
+		w++
+	}
+	return b[:w]
+}
+
+// responseID returns the id of the first response (a message with an id
+// and no method) in b, a valid JSON message or batch, or "" if none: what
+// a reply that does not answer the request answered instead.
+func responseID(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	one := func(b []byte) string {
+		m, err := parseMessage(b)
+		if err != nil || m.Method != "" || len(m.ID) == 0 || string(m.ID) == "null" {
+			return ""
+		}
+		return string(m.ID)
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return one(b)
+	}
+	for i := 1; ; {
+		if i = skipSpace(b, i); i >= len(b) || b[i] == ']' {
+			return ""
+		}
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		j := skipValue(b, i)
+		if id := one(b[i:j]); id != "" {
+			return id
+		}
+		i = j
 	}
 }

@@ -69,7 +69,7 @@ func TestReadResponseTooLarge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readResponse(strings.NewReader(tc.body), tc.contentType, 7, limit, nil, nil)
-			if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrProtocol) {
+			if !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("err = %v", err)
 			}
 		})
@@ -263,4 +263,82 @@ func TestServerRequestCount(t *testing.T) {
 	if want := (ServerRequests{Ping: 2, Sampling: 1, Roots: 1, Elicitation: 1, Other: 1}); sn.requests != want {
 		t.Errorf("ServerRequests = %+v, want %+v", sn.requests, want)
 	}
+}
+
+// bigReply streams a tools/call response whose text is n bytes (escapes
+// and multi-byte characters included), with isError set, built as it is
+// read: nothing of its size is held.
+func bigReply(prefix string, n int, suffix string) io.Reader {
+	unit := `ab\"c\u00e9\\d é` // 16 bytes of string content
+	head := prefix + `{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"tool failed: `
+	tail := `"}],"isError":true}}` + suffix
+	return io.MultiReader(strings.NewReader(head),
+		io.LimitReader(repeatReader(unit), int64(n/len(unit)*len(unit))),
+		strings.NewReader(tail))
+}
+
+// repeatReader repeats its text forever, in whole copies.
+type repeatReader string
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	if len(p) < len(r) {
+		return copy(p, r[:len(p)]), nil // the LimitReader's last piece
+	}
+	p = p[:len(p)-len(p)%len(r)]
+	for i := 0; i < len(p); i += copy(p[i:], r) {
+	}
+	return len(p), nil
+}
+
+// A reply read only to be judged is read to its end past the cap and
+// still judged (its id, isError and the start of its text), holding a
+// bounded buffer; one whose result is kept fails with ErrTooLarge.
+func TestSkimmedReply(t *testing.T) {
+	for _, tc := range []struct{ name, contentType, prefix, suffix string }{
+		{"json", "application/json", "", ""},
+		{"sse", "text/event-stream", ": c\n\ndata: ", "\n\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rb := replyBufs{}
+			m, err := readMessage(bigReply(tc.prefix, 8<<20, tc.suffix), tc.contentType, 7, 64<<10, true, &rb, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Result) > 1<<10 {
+				t.Errorf("result of %d bytes held, want it skimmed", len(m.Result))
+			}
+			if err := toolCallError(m.Result); !errors.Is(err, ErrToolError) || !strings.Contains(err.Error(), `tool failed: ab"cé\d é`) {
+				t.Errorf("judged %v", err)
+			}
+			if cap(*rb.body) > 256<<10 {
+				t.Errorf("a buffer of %d bytes for a 64 KiB cap", cap(*rb.body))
+			}
+			rb.release()
+			_, err = readMessage(bigReply(tc.prefix, 8<<20, tc.suffix), tc.contentType, 7, 64<<10, false, &rb, nil)
+			if !errors.Is(err, ErrTooLarge) {
+				t.Errorf("kept: %v, want ErrTooLarge", err)
+			}
+		})
+	}
+}
+
+// Skimming a valid JSON value in pieces of any size leaves it valid.
+func FuzzSkim(f *testing.F) {
+	f.Add([]byte(`{"a":"`+strings.Repeat(`x\u00e9\"\\`, 100)+`","b":[1,"y"]}`), uint8(7))
+	f.Fuzz(func(t *testing.T, b []byte, step uint8) {
+		if !validJSON(b) || bytes.ContainsAny(b, "\r\n") {
+			return
+		}
+		in := bytes.Clone(b)
+		var s skimmer
+		var out []byte
+		for len(in) > 0 {
+			n := min(len(in), int(step)+1)
+			out = append(out, s.skim(in[:n])...)
+			in = in[n:]
+		}
+		if !validJSON(out) {
+			t.Fatalf("skimmed %q to %q", b, out)
+		}
+	})
 }

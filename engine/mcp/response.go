@@ -24,6 +24,10 @@ type Response struct {
 	// with isError: true); nil otherwise, and with Request.NoResult. It
 	// is the caller's to keep.
 	Result json.RawMessage
+	// Body is the start of a reply that broke the framing (outcome.Protocol:
+	// invalid JSON, a wrong id, ...), at most 256 bytes, to show what came
+	// back; nil otherwise.
+	Body []byte
 	// FirstByte is the time from sending the final request to its
 	// response headers; zero if none arrived. On httpc it is measured
 	// from the write of the request (a dial, if any, is not counted); on

@@ -26,7 +26,8 @@ const (
 	Reset          Kind = "reset"           // the peer reset the connection
 	EOF            Kind = "eof"             // the peer closed the connection mid-exchange
 	TLS            Kind = "tls"             // the TLS handshake failed: an untrusted or invalid certificate, a protocol mismatch
-	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing
+	Protocol       Kind = "protocol"        // a reply that breaks HTTP/JSON-RPC/MCP framing; the error text says how
+	TooLarge       Kind = "too_large"       // a reply over the cap of what is kept of one (MCP: 1 MiB), where it had to be kept
 	ToolError      Kind = "mcp_is_error"    // a tools/call result with isError: true
 	Canceled       Kind = "canceled"        // the run stopped the request (not the target's fault)
 	Interrupted    Kind = "interrupted"     // still unanswered when its load's graceful stop ran out; cut by reslua (a failure)
