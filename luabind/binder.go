@@ -79,7 +79,7 @@ func (b *binder) close() { b.L.Close() }
 func (b *binder) execMain() error {
 	L := b.L
 	L.Push(L.NewFunctionFromProto(b.script.proto))
-	if err := L.PCall(0, 0, nil); err != nil {
+	if err := callProtected(L, 0, 0); err != nil {
 		return b.translate(err)
 	}
 	// The callbacks scheduled for the rest of the run (at, every) run
@@ -98,11 +98,7 @@ func (b *binder) execMain() error {
 // the Go error a verb raised, a context error with the position where the
 // script stopped, or a Lua runtime error split into position and message.
 func (b *binder) translate(err error) error {
-	msg := err.Error()
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		msg = apiErr.Object.String()
-	}
+	msg := errorText(err)
 	if b.raised != nil && msg == b.raised.Error() {
 		return b.raised
 	}

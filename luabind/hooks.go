@@ -258,7 +258,7 @@ func (w *hookWorker) Build(ctx context.Context, entry int, n int64) (engine.Requ
 	L.SetContext(ctx)
 	L.Push(fn)
 	L.Push(lua.LNumber(n))
-	if err := L.PCall(1, 1, nil); err != nil {
+	if err := callProtected(L, 1, 1); err != nil {
 		return engine.RequestSpec{}, hookError(ctx, fn, "builder", err)
 	}
 	v := L.Get(-1)
@@ -297,7 +297,7 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 	ud.Metatable = w.replyMT
 	L.Push(fn)
 	L.Push(ud)
-	if err := L.PCall(1, lua.MultRet, nil); err != nil {
+	if err := callProtected(L, 1, lua.MultRet); err != nil {
 		return hookError(ctx, fn, "check", err)
 	}
 	if L.GetTop() == top {
@@ -334,15 +334,7 @@ func definedAt(fn *lua.LFunction) string {
 // none); a hook stopped by ctx (the request timeout, the run's hard stop)
 // says so and wraps ctx's error.
 func hookError(ctx context.Context, fn *lua.LFunction, what string, err error) error {
-	msg := err.Error()
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		if s, ok := apiErr.Object.(lua.LString); ok {
-			msg = string(s)
-		} else {
-			msg = "error(" + describe(apiErr.Object) + ")" // error({ ... }): no message, no position
-		}
-	}
+	msg := errorText(err)
 	pos, rest := splitPos(msg)
 	if pos == "" {
 		pos = definedAt(fn)

@@ -59,6 +59,8 @@ func newSandboxWith(ctx context.Context, log io.Writer, opts lua.Options) *lua.L
 	}
 	g.RawSetString("print", L.NewFunction(printTo(log)))
 	g.RawSetString("pairs", L.NewFunction(pairsWith(g.RawGetString("pairs"))))
+	g.RawSetString("pcall", L.NewFunction(safePCall))
+	g.RawSetString("xpcall", L.NewFunction(safeXPCall))
 	L.SetContext(ctx)
 	return L
 }
