@@ -26,7 +26,7 @@ func directives(t *testing.T, path, prefix string) []string {
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
+		line := strings.TrimPrefix(sc.Text(), "\ufeff") // bom.lua
 		if !strings.HasPrefix(line, "--") {
 			break
 		}

@@ -217,6 +217,8 @@ func installHookGlobals(L *lua.LState, rs *requests, env map[string]string) func
 		reslua.RawSetString(name, verbs[name])
 	}
 	L.SetGlobal("require", verbs["require"])
+	guardModules(L, raiseUnknown)
+	guardGlobals(L, raiseUnknown)
 	return func(name string) lua.LValue { return lookupLibrary(L.G.Global, reslua, name) }
 }
 

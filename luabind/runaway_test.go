@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	lua "github.com/yuin/gopher-lua"
+
 	"github.com/reslua/reslua/engine"
 )
 
@@ -133,4 +135,46 @@ func TestTailCallRunawayInCallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, _ = run.Finish(ctx)
+}
+
+// TestErrorLevels: error(msg, 1) blames the line that called error,
+// error(msg, 2) the line that called that function, error(msg, 0) none;
+// pcall still gets a table unchanged.
+func TestErrorLevels(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"local function f()\n  error('boom')\nend\nf()\n", "scenario.lua:2: boom"},
+		{"local function f()\n  error('boom', 2)\nend\nf()\n", "scenario.lua:4: boom"},
+		{"local function g()\n  error('boom', 3)\nend\nlocal function f()\n  g()\nend\nf()\n", "scenario.lua:7: boom"},
+		{"error('boom', 0)\n", "scenario.lua: boom"},
+		{"local ok, e = pcall(error, { code = 7 })\nif e.code ~= 7 then error('lost the table') end\nerror(e)\n",
+			"scenario.lua:3: error({ code = 7 }) (error was given a table, not a message)"},
+	} {
+		_, msgs := check(t, tc.src, Options{})
+		if len(msgs) != 1 || msgs[0] != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.src, msgs, tc.want)
+		}
+	}
+}
+
+// TestDurationTooLarge: a duration that overflows says so.
+func TestDurationTooLarge(t *testing.T) {
+	for in, want := range map[string]string{
+		"9999999999h": `duration "9999999999h" is too large`,
+		"3 seconds":   `expected a duration such as`,
+		"h":           `expected a duration such as`,
+	} {
+		_, err := parseDuration(lua.LString(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseDuration(%q): %v, want %q", in, err, want)
+		}
+	}
+}
+
+// TestShebangAndBOM: a byte order mark and a #! line are skipped, and
+// line numbers stay those of the file.
+func TestShebangAndBOM(t *testing.T) {
+	_, msgs := check(t, "\ufeff#!/usr/bin/env reslua\nerror('here')\n", Options{})
+	if len(msgs) != 1 || msgs[0] != "scenario.lua:2: here" {
+		t.Errorf("got %q", msgs)
+	}
 }
