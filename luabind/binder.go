@@ -50,6 +50,8 @@ type binder struct {
 	// sla scoped to them reports no second, cascading error.
 	invalidLoads    map[string]bool
 	invalidRequests map[string]bool
+
+	release func() // counts the state out of the memory sampler
 }
 
 func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *binder {
@@ -67,12 +69,17 @@ func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *bin
 		log = b.log
 	}
 	b.L = newSandbox(ctx, log)
+	b.L.SetContext(watchMemory(ctx, b.L, s.opts.MemoryLimit))
+	b.release = startMemSampler()
 	b.install()
 	return b
 }
 
 // close releases the Lua state.
-func (b *binder) close() { b.L.Close() }
+func (b *binder) close() {
+	b.L.Close()
+	b.release()
+}
 
 // execMain runs the script's main chunk and returns the error that stopped
 // it, if any.

@@ -36,6 +36,11 @@ type Options struct {
 	// CheckTimeout bounds how long Check lets the script run before it
 	// calls it a runaway. Zero means DefaultCheckTimeout.
 	CheckTimeout time.Duration
+	// MemoryLimit bounds, in bytes, the strings and tables one Lua state
+	// may hold: the scenario's, or one worker's for its hooks (see
+	// memory.go for what is and is not counted). Zero means
+	// DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // Script is a scenario compiled once, ready to be checked or executed any
