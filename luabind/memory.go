@@ -38,57 +38,56 @@ const (
 )
 
 var (
-	memEpoch       atomic.Uint64 // bumped when the heap has grown by memGateStep
-	memMu          sync.Mutex
-	memWatchers    int  // states running under a memWatch
-	samplerRunning bool // memSampler runs while memWatchers > 0
+	memEpoch    atomic.Uint64 // bumped when the heap has grown by memGateStep
+	memWatchers atomic.Int64  // states running under a memWatch
+	// memWake wakes the sampler when a first state is counted in. It is
+	// made, and the sampler started, at package initialisation: never
+	// from inside a testing/synctest bubble, whose end a sampler started
+	// there would outlive.
+	memWake = make(chan struct{}, 1)
 )
 
-// startMemSampler counts a state in and starts the sampler if it is not
-// running; the returned function counts the state out.
+func init() { go memSampler() }
+
+// startMemSampler counts a state in, waking the sampler; the returned
+// function counts it out.
 func startMemSampler() func() {
-	memMu.Lock()
-	defer memMu.Unlock()
-	memWatchers++
-	if !samplerRunning {
-		samplerRunning = true
-		go memSampler()
+	memWatchers.Add(1)
+	select {
+	case memWake <- struct{}{}:
+	default:
 	}
 	var once sync.Once
-	return func() {
-		once.Do(func() {
-			memMu.Lock()
-			memWatchers--
-			memMu.Unlock()
-		})
-	}
+	return func() { once.Do(func() { memWatchers.Add(-1) }) }
 }
 
 // memSampler bumps memEpoch when the heap has grown by memGateStep since
-// its lowest point; it returns at the first tick with no state watched.
+// its lowest point, every memSampleEvery while a state is counted in; it
+// sleeps on memWake while none is.
 func memSampler() {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	t := time.NewTicker(memSampleEvery)
-	defer t.Stop()
-	low := uint64(1<<64 - 1)
-	for range t.C {
-		memMu.Lock()
-		if memWatchers == 0 {
-			samplerRunning = false
-			memMu.Unlock()
-			return
+	for {
+		for memWatchers.Load() == 0 {
+			<-memWake
 		}
-		memMu.Unlock()
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			continue
+		t := time.NewTicker(memSampleEvery)
+		low := uint64(1<<64 - 1)
+		for range t.C {
+			if memWatchers.Load() == 0 {
+				break
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() != metrics.KindUint64 {
+				continue
+			}
+			heap := sample[0].Value.Uint64()
+			low = min(low, heap)
+			if heap >= low+memGateStep {
+				memEpoch.Add(1)
+				low = heap
+			}
 		}
-		heap := sample[0].Value.Uint64()
-		low = min(low, heap)
-		if heap >= low+memGateStep {
-			memEpoch.Add(1)
-			low = heap
-		}
+		t.Stop()
 	}
 }
 
