@@ -49,12 +49,13 @@ func (b *binder) unknownName() unknownName {
 }
 
 // guardGlobals sets a metatable on L's globals so that reading a name
-// that is not there and is close to one that is (`slaa`, a misspelt
-// `sla`), or one the sandbox removed (`loadstring`), is an error naming
+// that is not there and is close to one the sandbox offers (`slaa`, a
+// misspelt `sla`), or one the sandbox removed (`loadstring`), is an error naming
 // it, rather than a nil that fails later as "attempt to call a
 // non-function object". Any other missing global reads as nil, as in Lua.
 func guardGlobals(L *lua.LState, unknown unknownName) {
 	g := L.G.Global
+	known := tableKeys(g) // the sandbox's and the DSL's names, not the script's
 	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		k, ok := L.Get(2).(lua.LString)
@@ -66,7 +67,7 @@ func guardGlobals(L *lua.LState, unknown unknownName) {
 			L.Push(unknown(L, fmt.Sprintf("%s is not available in a scenario: %s", name, why)))
 			return 1
 		}
-		if s := suggest.Closest(name, tableKeys(g)); s != "" {
+		if s := suggest.Closest(name, known); s != "" {
 			L.Push(unknown(L, fmt.Sprintf("unknown verb %q (did you mean %q?)", name, s)))
 			return 1
 		}
