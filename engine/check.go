@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reslua/reslua/internal/printable"
 	"github.com/reslua/reslua/internal/suggest"
 )
 
@@ -360,16 +361,16 @@ func (c Check) String() string {
 	s := c.Spec.Metric + " " + strings.TrimSpace(c.Spec.Threshold)
 	var scope []string
 	if c.Spec.Load != "" {
-		scope = append(scope, "load="+c.Spec.Load)
+		scope = append(scope, "load="+printable.Name(c.Spec.Load))
 	}
 	if c.Spec.Tag != "" {
-		scope = append(scope, "tag "+c.Spec.Tag)
+		scope = append(scope, "tag "+printable.Name(c.Spec.Tag))
 	}
 	if c.Spec.Request != "" {
-		scope = append(scope, "request="+c.Spec.Request)
+		scope = append(scope, "request="+printable.Name(c.Spec.Request))
 	}
 	if c.Spec.Route != "" {
-		scope = append(scope, "route="+c.Spec.Route)
+		scope = append(scope, "route="+printable.Name(c.Spec.Route))
 	}
 	if len(scope) > 0 {
 		scope = []string{strings.Join(scope, " ")}

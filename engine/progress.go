@@ -3,6 +3,8 @@ package engine
 import (
 	"slices"
 	"time"
+
+	"github.com/reslua/reslua/internal/printable"
 )
 
 // Progress is a cheap live view of a run, for a progress display: counters,
@@ -26,6 +28,8 @@ type Progress struct {
 
 // LoadProgress is what one load has done so far.
 type LoadProgress struct {
+	// Name is the load's name, as printable.Name shows it (as are all
+	// the names in a Progress: it is for display).
 	Name                       string
 	Scheduled, Dropped, Unsent int64
 	Completed, Failures        int64
@@ -74,7 +78,7 @@ func (r *Run) Progress() Progress {
 	last := int(p.Elapsed/time.Second) - 1 // the last complete second
 	for _, l := range loads {
 		lp := LoadProgress{
-			Name:      l.spec.Name,
+			Name:      printable.Name(l.spec.Name),
 			Scheduled: l.scheduled.Load(),
 			Dropped:   l.dropped.Load(),
 			Unsent:    l.unsent.Load(),
@@ -110,7 +114,7 @@ func (r *Run) Progress() Progress {
 	for _, ro := range routers {
 		w := ro.Weights()
 		for _, name := range ro.Routes() {
-			rp := RouteProgress{Router: ro.Name(), Route: name, Weight: w[name]}
+			rp := RouteProgress{Router: printable.Name(ro.Name()), Route: printable.Name(name), Weight: w[name]}
 			if b := ro.dr.RouteBreaker(name); b != nil {
 				rp.Breaker = b.Stats().State.String()
 			}
@@ -119,7 +123,7 @@ func (r *Run) Progress() Progress {
 	}
 	for _, t := range targets {
 		if t.breaker != nil {
-			p.Breakers = append(p.Breakers, BreakerProgress{Target: t.spec.Name, State: t.breaker.Stats().State.String()})
+			p.Breakers = append(p.Breakers, BreakerProgress{Target: printable.Name(t.spec.Name), State: t.breaker.Stats().State.String()})
 		}
 	}
 	for _, fp := range proxies {
@@ -127,7 +131,7 @@ func (r *Run) Progress() Progress {
 		fp.mu.Lock()
 		for _, f := range faults {
 			if in := fp.faults[f.ID]; in != nil && f.Active {
-				p.Faults = append(p.Faults, FaultProgress{Proxy: fp.name, Label: in.label, Kind: f.Kind})
+				p.Faults = append(p.Faults, FaultProgress{Proxy: printable.Name(fp.name), Label: printable.Name(in.label), Kind: f.Kind})
 			}
 		}
 		fp.mu.Unlock()
@@ -135,7 +139,7 @@ func (r *Run) Progress() Progress {
 	// Open phases end at the horizon given to all: just after now.
 	for _, ph := range r.phases.all(p.Elapsed + time.Nanosecond) {
 		if ph.Kind == "step" && ph.Contains(p.Elapsed) {
-			p.Step = ph.Name
+			p.Step = printable.Name(ph.Name)
 		}
 	}
 	return p

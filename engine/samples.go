@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reslua/reslua/engine/outcome"
+	"github.com/reslua/reslua/internal/printable"
 )
 
 // Failure samples: what came back for a few failed requests, so that a
@@ -150,7 +151,7 @@ func writeSamples(w io.Writer, requests []RequestResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, q := range requests {
 		for _, s := range q.Samples {
-			fmt.Fprintf(tw, "    %s\t%s\t+%s\t%s\n", q.Name, s.Kind, s.At.Round(time.Millisecond), s.Describe())
+			fmt.Fprintf(tw, "    %s\t%s\t+%s\t%s\n", printable.Name(q.Name), s.Kind, s.At.Round(time.Millisecond), s.Describe())
 		}
 	}
 	tw.Flush()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reslua/reslua/engine/mcp"
 	"github.com/reslua/reslua/engine/outcome"
+	"github.com/reslua/reslua/internal/printable"
 )
 
 // WriteSummary writes the end-of-run summary: per load, a table of request
@@ -232,7 +233,7 @@ func writeRow(tw io.Writer, q RequestResult, elapsed time.Duration) {
 		errs = fmt.Sprintf("%d (%.2f%%)", f, 100*float64(f)/float64(q.Count))
 	}
 	h := q.Latency
-	fmt.Fprintf(tw, "  %s\t%d\t%.1f/s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name, q.Count, rate,
+	fmt.Fprintf(tw, "  %s\t%d\t%.1f/s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", printable.Name(q.Name), q.Count, rate,
 		formatMicros(h.ValueAtQuantile(50)), formatMicros(h.ValueAtQuantile(90)),
 		formatMicros(h.ValueAtQuantile(95)), formatMicros(h.ValueAtQuantile(99)),
 		formatMicros(h.Max()), errs)
@@ -328,7 +329,7 @@ func writeRouter(w io.Writer, rr RouterResult) {
 				br += " (" + formatDurations(b.OpenDurations) + ")"
 			}
 		}
-		fmt.Fprintf(tw, "    %s\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%d\t%s\n", rt.Name, rt.Weight, rt.Requested, rt.Achieved, rt.Requests, rt.Errors, rt.Diverted, br)
+		fmt.Fprintf(tw, "    %s\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%d\t%s\n", printable.Name(rt.Name), rt.Weight, rt.Requested, rt.Achieved, rt.Requests, rt.Errors, rt.Diverted, br)
 	}
 	tw.Flush()
 }
@@ -344,7 +345,7 @@ func formatDurations(ds []time.Duration) string {
 
 // writeRollout writes how a rollout went, step by step.
 func writeRollout(w io.Writer, ro RolloutResult) {
-	fmt.Fprintf(w, "\nrollout %s → %s (%s", ro.From, ro.To, strings.ReplaceAll(ro.Strategy, "_", "-"))
+	fmt.Fprintf(w, "\nrollout %s → %s (%s", printable.Name(ro.From), printable.Name(ro.To), strings.ReplaceAll(ro.Strategy, "_", "-"))
 	if ro.Where != "" {
 		fmt.Fprintf(w, ", %s", ro.Where)
 	}
@@ -428,7 +429,7 @@ func writeExperiment(w io.Writer, e ExperimentResult) {
 	}
 	if len(e.Comparison) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "    \tcontrol (%s)\texperiment (%s)\tratio\t\n", e.Control, e.Experiment)
+		fmt.Fprintf(tw, "    \tcontrol (%s)\texperiment (%s)\tratio\t\n", printable.Name(e.Control), printable.Name(e.Experiment))
 		for _, g := range e.Comparison {
 			ratio := "-"
 			if g.Ratio > 0 {

@@ -50,6 +50,8 @@ type binder struct {
 	// sla scoped to them reports no second, cascading error.
 	invalidLoads    map[string]bool
 	invalidRequests map[string]bool
+
+	release func() // counts the state out of the memory sampler
 }
 
 func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *binder {
@@ -67,19 +69,24 @@ func newBinder(ctx context.Context, s *Script, run *engine.Run, check bool) *bin
 		log = b.log
 	}
 	b.L = newSandbox(ctx, log)
+	b.L.SetContext(watchMemory(ctx, b.L, s.opts.MemoryLimit))
+	b.release = startMemSampler()
 	b.install()
 	return b
 }
 
 // close releases the Lua state.
-func (b *binder) close() { b.L.Close() }
+func (b *binder) close() {
+	b.L.Close()
+	b.release()
+}
 
 // execMain runs the script's main chunk and returns the error that stopped
 // it, if any.
 func (b *binder) execMain() error {
 	L := b.L
 	L.Push(L.NewFunctionFromProto(b.script.proto))
-	if err := L.PCall(0, 0, nil); err != nil {
+	if err := callProtected(L, 0, 0); err != nil {
 		return b.translate(err)
 	}
 	// The callbacks scheduled for the rest of the run (at, every) run
@@ -98,11 +105,7 @@ func (b *binder) execMain() error {
 // the Go error a verb raised, a context error with the position where the
 // script stopped, or a Lua runtime error split into position and message.
 func (b *binder) translate(err error) error {
-	msg := err.Error()
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		msg = apiErr.Object.String()
-	}
+	msg := errorText(err)
 	if b.raised != nil && msg == b.raised.Error() {
 		return b.raised
 	}

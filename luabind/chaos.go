@@ -362,7 +362,7 @@ func (b *binder) callback(fn *lua.LFunction) func(context.Context) error {
 		top := L.GetTop()
 		defer L.SetTop(top)
 		L.Push(fn)
-		if err := L.PCall(0, 0, nil); err != nil {
+		if err := callProtected(L, 0, 0); err != nil {
 			return b.translate(err)
 		}
 		return nil

@@ -103,7 +103,7 @@ sleep("y")
 		t.Errorf("error(): got %q", msgs)
 	}
 	_, msgs = check(t, `error({})`, Options{})
-	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "scenario.lua: table: ") {
+	if len(msgs) != 1 || msgs[0] != "scenario.lua:1: error({}) (error was given a table, not a message)" {
 		t.Errorf("error({}): got %q", msgs)
 	}
 }

@@ -26,7 +26,7 @@ func directives(t *testing.T, path, prefix string) []string {
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
+		line := strings.TrimPrefix(sc.Text(), "\ufeff") // bom.lua
 		if !strings.HasPrefix(line, "--") {
 			break
 		}
@@ -38,9 +38,18 @@ func directives(t *testing.T, path, prefix string) []string {
 }
 
 // checkFile runs Load and Check on path and returns every problem's text.
+// A "-- timeout: 10s" line gives the check's timeout instead of
+// corpusTimeout: for a case that must be stopped by something else first.
 func checkFile(t *testing.T, path string) []string {
 	t.Helper()
-	s, err := Load(path, Options{CheckTimeout: corpusTimeout})
+	timeout := corpusTimeout
+	if d := directives(t, path, "-- timeout: "); len(d) > 0 {
+		var err error
+		if timeout, err = time.ParseDuration(d[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Load(path, Options{CheckTimeout: timeout})
 	if err != nil {
 		return []string{err.Error()}
 	}

@@ -212,7 +212,7 @@ func (b *binder) callAction(ctx context.Context, fn *lua.LFunction, what string,
 	for _, a := range args {
 		L.Push(a)
 	}
-	if err := L.PCall(len(args), 2, nil); err != nil {
+	if err := callProtected(L, len(args), 2); err != nil {
 		return hookError(ctx, fn, what, err)
 	}
 	if L.Get(top+1) == lua.LFalse {
@@ -239,7 +239,7 @@ func (b *binder) decide(fn *lua.LFunction) func(context.Context, deploy.Pause) (
 		arg.RawSetString("reason", lua.LString(p.Reason))
 		L.Push(fn)
 		L.Push(arg)
-		if err := L.PCall(1, 1, nil); err != nil {
+		if err := callProtected(L, 1, 1); err != nil {
 			return deploy.Hold, hookError(ctx, fn, "on_pause", err)
 		}
 		v := L.Get(top + 1)

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -10,6 +11,13 @@ import (
 
 // durationHint is how every duration error describes what is expected.
 const durationHint = `expected a duration such as "30s" or "250ms"`
+
+// durationSyntax matches what time.ParseDuration reads; a string that
+// matches and still fails to parse overflows.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// maxDuration is the longest duration, as written in messages.
+const maxDuration = "2562047h47m16s"
 
 // parseDuration reads a Lua value as a duration. Only strings with a unit
 // are accepted ("30s", "250ms", "1m30s", "-5s"); a bare number is refused
@@ -20,6 +28,9 @@ func parseDuration(v lua.LValue) (time.Duration, error) {
 	case lua.LString:
 		s := strings.TrimSpace(string(v))
 		d, err := time.ParseDuration(s)
+		if err != nil && durationSyntax.MatchString(s) {
+			return 0, fmt.Errorf("duration %q is too large: at most %s (about 106 752 days)", string(v), maxDuration)
+		}
 		if err != nil || s == "0" {
 			return 0, fmt.Errorf("%s, got %q", durationHint, string(v))
 		}

@@ -27,6 +27,8 @@ type hooks struct {
 	entries []hookEntry
 	env     map[string]string
 	log     io.Writer // shared by the workers' print: locked
+	// memLimit is each worker state's memory limit (0: the default).
+	memLimit int64
 }
 
 // hookEntry is what hooks knows of one mix entry.
@@ -60,7 +62,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 // `mix[2]: the function captures "lb" (a target); ...`. It runs in the
 // script's goroutine, at load { ... } time.
 func (b *binder) newHooks(mix []engine.MixEntry, fns []hookFuncs) (*hooks, []string) {
-	h := &hooks{env: b.script.opts.Env, log: b.log, entries: make([]hookEntry, len(mix))}
+	h := &hooks{env: b.script.opts.Env, log: b.log, entries: make([]hookEntry, len(mix)), memLimit: b.script.opts.MemoryLimit}
 	z := newFreezer(b.library)
 	var probs []string
 	for i, e := range mix {
@@ -154,6 +156,7 @@ func (h *hooks) newWorker() (*hookWorker, error) {
 		check:   make([]*lua.LFunction, len(h.entries)),
 		mcp:     make([]bool, len(h.entries)),
 		replyMT: newReplyType(L),
+		release: startMemSampler(),
 	}
 	for i, e := range h.entries {
 		if e.build >= 0 {
@@ -217,6 +220,8 @@ func installHookGlobals(L *lua.LState, rs *requests, env map[string]string) func
 		reslua.RawSetString(name, verbs[name])
 	}
 	L.SetGlobal("require", verbs["require"])
+	guardModules(L, raiseUnknown)
+	guardGlobals(L, raiseUnknown)
 	return func(name string) lua.LValue { return lookupLibrary(L.G.Global, reslua, name) }
 }
 
@@ -245,6 +250,7 @@ type hookWorker struct {
 	build, check []*lua.LFunction // by mix entry; nil: none
 	mcp          []bool           // by mix entry: its last request was MCP
 	replyMT      *lua.LTable
+	release      func() // counts the state out of the memory sampler
 }
 
 // Build implements engine.WorkerHooks: it calls the entry's builder with
@@ -255,10 +261,10 @@ func (w *hookWorker) Build(ctx context.Context, entry int, n int64) (engine.Requ
 		return engine.RequestSpec{}, fmt.Errorf("mix[%d]: no builder", entry+1)
 	}
 	L := w.L
-	L.SetContext(ctx)
+	L.SetContext(watchMemory(ctx, L, w.h.memLimit))
 	L.Push(fn)
 	L.Push(lua.LNumber(n))
-	if err := L.PCall(1, 1, nil); err != nil {
+	if err := callProtected(L, 1, 1); err != nil {
 		return engine.RequestSpec{}, hookError(ctx, fn, "builder", err)
 	}
 	v := L.Get(-1)
@@ -289,7 +295,7 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 		return fmt.Errorf("mix[%d]: no check", entry+1)
 	}
 	L := w.L
-	L.SetContext(ctx)
+	L.SetContext(watchMemory(ctx, L, w.h.memLimit))
 	top := L.GetTop()
 	defer L.SetTop(top)
 	ud := L.NewUserData()
@@ -297,7 +303,7 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 	ud.Metatable = w.replyMT
 	L.Push(fn)
 	L.Push(ud)
-	if err := L.PCall(1, lua.MultRet, nil); err != nil {
+	if err := callProtected(L, 1, lua.MultRet); err != nil {
 		return hookError(ctx, fn, "check", err)
 	}
 	if L.GetTop() == top {
@@ -322,7 +328,10 @@ func (w *hookWorker) Check(ctx context.Context, entry int, r engine.Reply) error
 }
 
 // Close implements engine.WorkerHooks.
-func (w *hookWorker) Close() { w.L.Close() }
+func (w *hookWorker) Close() {
+	w.L.Close()
+	w.release()
+}
 
 // definedAt is "path:line" of the line where fn's definition starts.
 func definedAt(fn *lua.LFunction) string {
@@ -334,15 +343,7 @@ func definedAt(fn *lua.LFunction) string {
 // none); a hook stopped by ctx (the request timeout, the run's hard stop)
 // says so and wraps ctx's error.
 func hookError(ctx context.Context, fn *lua.LFunction, what string, err error) error {
-	msg := err.Error()
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		if s, ok := apiErr.Object.(lua.LString); ok {
-			msg = string(s)
-		} else {
-			msg = "error(" + describe(apiErr.Object) + ")" // error({ ... }): no message, no position
-		}
-	}
+	msg := errorText(err)
 	pos, rest := splitPos(msg)
 	if pos == "" {
 		pos = definedAt(fn)

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
@@ -59,6 +60,9 @@ func newSandboxWith(ctx context.Context, log io.Writer, opts lua.Options) *lua.L
 	}
 	g.RawSetString("print", L.NewFunction(printTo(log)))
 	g.RawSetString("pairs", L.NewFunction(pairsWith(g.RawGetString("pairs"))))
+	g.RawSetString("pcall", L.NewFunction(safePCall))
+	g.RawSetString("error", L.NewFunction(luaError))
+	g.RawSetString("xpcall", L.NewFunction(safeXPCall))
 	L.SetContext(ctx)
 	return L
 }
@@ -114,4 +118,27 @@ func stringRep(L *lua.LState) int {
 	}
 	L.Push(lua.LString(strings.Repeat(s, n)))
 	return 1
+}
+
+// luaError is Lua's error(message [, level]). gopher-lua's counts levels
+// one too few from 2 on, so that error(msg, 2) blames the function that
+// called error instead of its caller; this one counts as Lua does: level
+// 1 (the default) is the function that called error, 2 its caller, and 0
+// adds no position. A value that is not a string is raised as it is.
+func luaError(L *lua.LState) int {
+	obj := L.CheckAny(1)
+	level := L.OptInt(2, 1)
+	s, ok := obj.(lua.LString)
+	if !ok || level <= 0 {
+		L.Error(obj, 0)
+		return 0
+	}
+	msg := string(s)
+	if dbg, ok := L.GetStack(level); ok {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
+			msg = fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, msg)
+		}
+	}
+	L.Error(lua.LString(msg), 0)
+	return 0
 }

@@ -36,6 +36,11 @@ type Options struct {
 	// CheckTimeout bounds how long Check lets the script run before it
 	// calls it a runaway. Zero means DefaultCheckTimeout.
 	CheckTimeout time.Duration
+	// MemoryLimit bounds, in bytes, the strings and tables one Lua state
+	// may hold: the scenario's, or one worker's for its hooks (see
+	// memory.go for what is and is not counted). Zero means
+	// DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // Script is a scenario compiled once, ready to be checked or executed any
@@ -145,6 +150,16 @@ func finishProblems(err error) []error {
 
 // compile parses and compiles Lua source under the chunk name path.
 func compile(path string, src []byte) (*lua.FunctionProto, error) {
+	// As Lua does: a UTF-8 byte order mark is skipped, and so is a first
+	// line starting with "#" (#!/usr/bin/env reslua), keeping line numbers.
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if len(src) > 0 && src[0] == '#' {
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			src = src[i:]
+		} else {
+			src = nil
+		}
+	}
 	chunk, err := parse.Parse(bytes.NewReader(src), path)
 	if err != nil {
 		var perr *parse.Error

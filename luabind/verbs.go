@@ -47,6 +47,9 @@ func (b *binder) install() {
 	}
 	L.SetGlobal("require", L.NewFunction(b.require))
 	b.library = invert(libraryValues(L, b.verbs))
+	unknown := b.unknownName()
+	guardModules(L, unknown)
+	guardGlobals(L, unknown)
 }
 
 // goModule returns a table of Go functions.

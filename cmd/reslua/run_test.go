@@ -104,22 +104,27 @@ func TestBadCorpusExits2(t *testing.T) {
 	// The runaway is cut short by the check's timeout: a short one here,
 	// rather than the 10 s default waited out; set before the parallel
 	// subtests start and restored after this one.
-	t.Run("runaway.lua", func(t *testing.T) {
-		defer func(d time.Duration) { checkTimeout = d }(checkTimeout)
-		checkTimeout = 300 * time.Millisecond
-		var stdout, stderr bytes.Buffer
-		if code := run(context.Background(), []string{"run", "../../testdata/bad/runaway.lua"}, &stdout, &stderr); code != exitUsage {
-			t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitUsage, stderr.String())
-		}
-		if want := "runaway.lua:3: did not finish within 300ms during check; an endless loop?"; !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
-		}
-		if stdout.Len() != 0 {
-			t.Errorf("stdout not empty, so something ran:\n%s", stdout.String())
-		}
-	})
+	for _, rc := range []struct{ file, want string }{
+		{"runaway.lua", "runaway.lua:3: did not finish within 300ms during check; an endless loop?"},
+		{"runaway_tailcall.lua", "runaway_tailcall.lua:4: did not finish within 300ms during check; an endless loop?"},
+	} {
+		t.Run(rc.file, func(t *testing.T) {
+			defer func(d time.Duration) { checkTimeout = d }(checkTimeout)
+			checkTimeout = 300 * time.Millisecond
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{"run", "../../testdata/bad/" + rc.file}, &stdout, &stderr); code != exitUsage {
+				t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitUsage, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), rc.want) {
+				t.Errorf("stderr lacks %q:\n%s", rc.want, stderr.String())
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout not empty, so something ran:\n%s", stdout.String())
+			}
+		})
+	}
 	for _, f := range files {
-		if filepath.Base(f) == "runaway.lua" {
+		if strings.HasPrefix(filepath.Base(f), "runaway") {
 			continue
 		}
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -2,7 +2,7 @@
 -- want: graceful_stop.lua:9: load: graceful_stop: at most 1h0m0s (the longest latency measured), got 100h0m0s
 -- want: graceful_stop.lua:10: load: graceful_stop: expected a duration such as "30s" or "250ms", got "soon"
 -- want: graceful_stop.lua:11: load: graceful_stop: expected a duration such as "30s" or "250ms", got number 30; add a unit, as in "30s"
--- want: graceful_stop.lua:12: load: graceful_stop: expected a duration such as "30s" or "250ms", got "9999999999h"
+-- want: graceful_stop.lua:12: load: graceful_stop: duration "9999999999h" is too large
 -- want: graceful_stop.lua:13: load: unknown key "gracefulStop" (did you mean "graceful_stop"?)
 local t = target { name = "t", url = "http://127.0.0.1:1/mcp" }
 load { name = "a", target = t, rate = 10, duration = "1s", graceful_stop = "-5s", mix = { { 1, mcp.ping() } } }
