@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,8 @@ type Load struct {
 	// sc places the load's per-second series on the run's timeline and
 	// counts its drops per second (series.go).
 	sc *seriesClock
+	// track tells which seconds have all their arrivals ended (series.go).
+	track *arrivalTrack
 }
 
 // arrival is one request due at its intended time.
@@ -78,6 +81,13 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 		abort: func(string) {},
 		sc:    newSeriesClock(clock, planStart),
 	}
+	var starts []time.Duration
+	if spec.Closed {
+		for _, life := range lifetimes(l.sched.steps()) {
+			starts = append(starts, life.start)
+		}
+	}
+	l.track = newArrivalTrack(planStart, starts)
 	byName := map[string]*requestStats{}
 	for _, e := range spec.Mix {
 		n := e.Request.DisplayName()
@@ -243,6 +253,7 @@ func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
 		go l.watchRate(stopCtx)
 	}
 	l.schedule(stopCtx, queue)
+	l.track.handedOut(math.MaxInt64) // no more arrivals
 	l.waitEnd(stopCtx)
 	ended()
 	close(queue)
@@ -297,6 +308,8 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 				return
 			}
 			intended := l.begin.Add(off)
+			at := l.sc.offset(intended)
+			l.track.handedOut(at) // every arrival before this one is
 			if err := l.clock.SleepUntil(wait, intended); err != nil {
 				break
 			}
@@ -305,6 +318,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			recordDuration(l.lag, late)
 			l.lagMu.Unlock()
 			l.scheduled.Add(1)
+			l.track.due(at)
 			select {
 			case queue <- arrival{n: n, intended: intended}:
 				if d := int64(len(queue)); d > l.queueMax.Load() {
@@ -313,6 +327,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			default:
 				l.dropped.Add(1)
 				l.sc.drop(intended)
+				l.track.ended(at)
 			}
 		}
 		changed()
@@ -330,9 +345,10 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 	for a := range queue {
 		if endCtx.Err() != nil {
 			l.unsent.Add(1)
-			continue
+		} else {
+			l.send(ctx, a, senders, w)
 		}
-		l.send(ctx, a, senders, w)
+		l.track.ended(l.sc.offset(a.intended))
 	}
 }
 
@@ -527,14 +543,17 @@ func (l *Load) runClosed(ctx, stopCtx context.Context, senders []sender) {
 		wg   sync.WaitGroup
 		iter atomic.Int64
 	)
-	for _, life := range lives {
+	for i, life := range lives {
 		if l.clock.SleepUntil(stopCtx, l.begin.Add(life.start)) != nil {
+			for j := i; j < len(lives); j++ {
+				l.track.user(j, math.MaxInt64) // never started
+			}
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.user(reqCtx, stopCtx, l.begin.Add(life.stop), &iter, senders)
+			l.user(reqCtx, stopCtx, l.begin.Add(life.stop), &iter, senders, i)
 		}()
 	}
 	l.waitEnd(stopCtx)
@@ -568,11 +587,13 @@ func lifetimes(steps []step) []lifetime {
 // stop (or stopCtx ends). Its intended start is the end of its last
 // request plus the think time, so a generator that wakes it late shows as
 // latency.
-func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender) {
+func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender, i int) {
 	w := l.newWorker()
 	defer w.close()
+	defer l.track.user(i, math.MaxInt64)
 	next := l.clock.Now()
 	for next.Before(stop) {
+		l.track.user(i, l.sc.offset(next)) // due, until the next is known
 		if l.clock.SleepUntil(stopCtx, next) != nil {
 			return
 		}
