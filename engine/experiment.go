@@ -370,29 +370,36 @@ func (r *Run) liveChecks(ctx context.Context, specs []CheckSpec, window time.Dur
 }
 
 // selectedLoads returns the loads whose figures some check in specs
-// looks at (by its load and tag scopes).
-func selectedLoads(loads []*Load, specs []CheckSpec) []*Load {
-	var out []*Load
+// looks at (by its load and tag scopes), each with the request names
+// looked at: nil for all of them.
+func selectedLoads(loads []*Load, specs []CheckSpec) map[*Load][]string {
+	out := map[*Load][]string{}
 	for _, l := range loads {
 		for _, s := range specs {
 			key, value, _ := strings.Cut(s.Tag, "=")
-			if (s.Load == "" || s.Load == l.spec.Name) && (s.Tag == "" || l.spec.Tags[key] == value) {
-				out = append(out, l)
-				break
+			if (s.Load != "" && s.Load != l.spec.Name) || (s.Tag != "" && l.spec.Tags[key] != value) {
+				continue
+			}
+			names, seen := out[l]
+			switch {
+			case s.Request == "":
+				out[l] = []string{""} // every request
+			case !seen || len(names) > 0 && names[0] != "":
+				out[l] = append(names, s.Request)
 			}
 		}
 	}
 	return out
 }
 
-// settle waits until every arrival of loads due in [from, to) of the
-// run's timeline has ended (completed, failed, dropped or unsent), for at
+// settle waits until every arrival of loads (of the requests named, ""
+// for all) due in [from, to) of the run's timeline has ended (completed, failed, dropped or unsent), for at
 // most the longest timeout of the loads' targets (after it, every request
 // sent has ended), or until ctx is done. It returns "" when they all
 // ended, else what was still missing, in words.
-func (r *Run) settle(ctx context.Context, loads []*Load, from, to time.Duration) string {
+func (r *Run) settle(ctx context.Context, loads map[*Load][]string, from, to time.Duration) string {
 	var limit time.Duration
-	for _, l := range loads {
+	for l := range loads {
 		limit = max(limit, l.spec.Target.spec.Timeout)
 	}
 	start := r.clock.Now()
@@ -409,7 +416,7 @@ func (r *Run) settle(ctx context.Context, loads []*Load, from, to time.Duration)
 		var inFlight int64
 		var behind []string
 		var registered []*wakeup
-		for _, l := range loads {
+		for l, requests := range loads {
 			w := l.track.wake
 			ch := w.register() // before looking, so that no wake-up is missed
 			registered = append(registered, w)
@@ -428,7 +435,7 @@ func (r *Run) settle(ctx context.Context, loads []*Load, from, to time.Duration)
 				continue
 			default:
 			}
-			n, late := l.track.unfinished(from, to)
+			n, late := l.track.unfinished(requests, from, to)
 			inFlight += n
 			if late {
 				behind = append(behind, fmt.Sprintf("%q", l.spec.Name))

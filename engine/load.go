@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,7 @@ type Load struct {
 	order     []int           // mix entry index per request, cycled
 	stats     []*requestStats // per mix entry; entries with one name share one
 	names     []*requestStats // distinct, in mix order
+	nameOf    []int           // per mix entry, its index in names
 	abort     func(reason string)
 
 	stop     chan struct{} // closed by Stop: no new requests
@@ -81,13 +83,6 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 		abort: func(string) {},
 		sc:    newSeriesClock(clock, planStart),
 	}
-	var starts []time.Duration
-	if spec.Closed {
-		for _, life := range lifetimes(l.sched.steps()) {
-			starts = append(starts, life.start)
-		}
-	}
-	l.track = newArrivalTrack(planStart, starts)
 	byName := map[string]*requestStats{}
 	for _, e := range spec.Mix {
 		n := e.Request.DisplayName()
@@ -98,7 +93,19 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 			l.names = append(l.names, s)
 		}
 		l.stats = append(l.stats, s)
+		l.nameOf = append(l.nameOf, slices.Index(l.names, s))
 	}
+	var starts []time.Duration
+	if spec.Closed {
+		for _, life := range lifetimes(l.sched.steps()) {
+			starts = append(starts, life.start)
+		}
+	}
+	names := make([]string, len(l.names))
+	for i, s := range l.names {
+		names[i] = s.name
+	}
+	l.track = newArrivalTrack(planStart, names, starts)
 	return l
 }
 
@@ -318,7 +325,8 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			recordDuration(l.lag, late)
 			l.lagMu.Unlock()
 			l.scheduled.Add(1)
-			l.track.due(at)
+			name := l.nameOf[l.order[n%int64(len(l.order))]]
+			l.track.due(name, at)
 			select {
 			case queue <- arrival{n: n, intended: intended}:
 				if d := int64(len(queue)); d > l.queueMax.Load() {
@@ -327,7 +335,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			default:
 				l.dropped.Add(1)
 				l.sc.drop(intended)
-				l.track.ended(at)
+				l.track.ended(name, at)
 			}
 		}
 		changed()
@@ -348,7 +356,7 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 		} else {
 			l.send(ctx, a, senders, w)
 		}
-		l.track.ended(l.sc.offset(a.intended))
+		l.track.ended(l.nameOf[l.order[a.n%int64(len(l.order))]], l.sc.offset(a.intended))
 	}
 }
 

@@ -393,9 +393,11 @@ type arrivalTrack struct {
 	// arrival of an open load has been handed to the queue or dropped;
 	// math.MaxInt64 once the schedule ended, and for closed loads.
 	mark atomic.Int64
-	// pending counts, by second of intended start modulo trackRing, the
+	// pending counts, per request name of the load (in the order of its
+	// names) and by second of intended start modulo trackRing, the
 	// arrivals handed out and not yet ended.
-	pending [trackRing]atomic.Int64
+	pending []*[trackRing]atomic.Int64
+	names   []string
 	// users holds, per virtual user of a closed load, the offset of the
 	// arrival it is sending or will send next; math.MaxInt64 when the user
 	// has stopped.
@@ -437,11 +439,16 @@ func (w *wakeup) notify() {
 }
 
 // newArrivalTrack returns the track of a load planned to start at
-// planStart on the run's timeline, with users virtual users (0 for an
-// open load); user i starts at starts[i] after the load's start.
-func newArrivalTrack(planStart time.Duration, starts []time.Duration) *arrivalTrack {
-	t := &arrivalTrack{wake: newWakeup()}
+// planStart on the run's timeline, whose requests have these names, with
+// one virtual user per entry of starts (none for an open load); user i
+// starts at starts[i] after the load's start.
+func newArrivalTrack(planStart time.Duration, names []string, starts []time.Duration) *arrivalTrack {
+	t := &arrivalTrack{wake: newWakeup(), names: names}
 	if len(starts) == 0 {
+		t.pending = make([]*[trackRing]atomic.Int64, len(names))
+		for i := range t.pending {
+			t.pending[i] = new([trackRing]atomic.Int64)
+		}
 		t.mark.Store(int64(planStart)) // nothing is due before the load starts
 		return t
 	}
@@ -457,13 +464,14 @@ func trackSlot(off time.Duration) int {
 	return int(max(off, 0) / time.Second % trackRing)
 }
 
-// due counts an arrival due at off (ns from the run's start) as handed
-// out; every due is matched by one ended.
-func (t *arrivalTrack) due(off time.Duration) { t.pending[trackSlot(off)].Add(1) }
+// due counts an arrival of request name (its index in the load's names)
+// due at off (from the run's start) as handed out; every due is matched
+// by one ended.
+func (t *arrivalTrack) due(name int, off time.Duration) { t.pending[name][trackSlot(off)].Add(1) }
 
-// ended counts the end of an arrival due at off.
-func (t *arrivalTrack) ended(off time.Duration) {
-	if t.pending[trackSlot(off)].Add(-1) == 0 {
+// ended counts the end of an arrival of request name due at off.
+func (t *arrivalTrack) ended(name int, off time.Duration) {
+	if t.pending[name][trackSlot(off)].Add(-1) == 0 {
 		t.wake.notify()
 	}
 }
@@ -484,15 +492,21 @@ func (t *arrivalTrack) user(i int, off time.Duration) {
 	}
 }
 
-// unfinished returns how many arrivals due in [from, to) of the run's
-// timeline (or, for a closed load, before to) have not ended, and whether
+// unfinished returns how many arrivals of the requests named in requests
+// ("" for every request) due in [from, to) of the run's timeline (or, for
+// a closed load, of any request before to) have not ended, and whether
 // arrivals due before to may still be to come (an open load's scheduler
 // running late).
-func (t *arrivalTrack) unfinished(from, to time.Duration) (inFlight int64, behind bool) {
+func (t *arrivalTrack) unfinished(requests []string, from, to time.Duration) (inFlight int64, behind bool) {
 	behind = t.mark.Load() < int64(to)
 	first, last := int(max(from, 0)/time.Second), int((to+time.Second-1)/time.Second)
-	for s := first; s < last && s < first+trackRing; s++ {
-		inFlight += t.pending[s%trackRing].Load()
+	for i, p := range t.pending {
+		if !slices.Contains(requests, "") && !slices.Contains(requests, t.names[i]) {
+			continue
+		}
+		for s := first; s < last && s < first+trackRing; s++ {
+			inFlight += p[s%trackRing].Load()
+		}
 	}
 	for i := range t.users {
 		if t.users[i].Load() < int64(to) {

@@ -106,8 +106,13 @@ chaos.experiment {
 
 // A hypothesis that does not hold before the method keeps the method from
 // running; a steady state that holds throughout is "held".
+//
+// The load outlasts the experiments whatever the machine's load (each
+// live check waits for the requests due in its window to end) and is
+// stopped after them: with a load of 8 s, a slowed script judged the
+// hypothesis after the load's end, on no traffic.
 func TestExperimentHypothesis(t *testing.T) {
-	out, res, err := runScenario(t, strings.Replace(experimentPreamble, "%s", "8s", 1)+`
+	out, res, err := runScenario(t, strings.Replace(experimentPreamble, "%s", "60s", 1)+`
 local r1 = chaos.experiment {
   title = "impossible", window = "1s",
   steady_state = { { "p95", "< 1us", request = "echo" } },
@@ -120,13 +125,18 @@ local r2 = chaos.experiment {
   control = l, experiment = l,
 }
 print(r1.status, r2.status)
+l:stop()
 l:wait()
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out, "method ran") || !strings.Contains(out, "not_started\theld") {
-		t.Errorf("printed %q", out)
+		var why []string
+		for _, e := range res.Experiments {
+			why = append(why, e.Status+": "+e.Reason)
+		}
+		t.Errorf("printed %q; %s", out, strings.Join(why, "; "))
 	}
 	if len(res.Experiments) != 2 || len(res.Experiments[1].Comparison) != 4 {
 		t.Fatalf("experiments: %+v", res.Experiments)
