@@ -110,9 +110,14 @@ chaos.experiment {
 // The load outlasts the experiments whatever the machine's load (each
 // live check waits for the requests due in its window to end) and is
 // stopped after them: with a load of 8 s, a slowed script judged the
-// hypothesis after the load's end, on no traffic.
+// hypothesis after the load's end, on no traffic. With 100 workers, the
+// lookups hanging on the blackhole took every worker and the echo
+// requests judged waited in the queue past the check's wait.
 func TestExperimentHypothesis(t *testing.T) {
-	out, res, err := runScenario(t, strings.Replace(experimentPreamble, "%s", "60s", 1)+`
+	// Workers enough that lookups hanging on the blackhole (each until its
+	// timeout) leave workers for the echo requests the hypothesis judges.
+	preamble := strings.Replace(strings.Replace(experimentPreamble, "%s", "60s", 1), "rate = 100,", "rate = 100, workers = 2000,", 1)
+	out, res, err := runScenario(t, preamble+`
 local r1 = chaos.experiment {
   title = "impossible", window = "1s",
   steady_state = { { "p95", "< 1us", request = "echo" } },
