@@ -135,3 +135,67 @@ func TestLiveCheckWaitIsBounded(t *testing.T) {
 		t.Errorf("failedChecks = %q, want the detail in it", got)
 	}
 }
+
+// waitSettled blocks until every request of l due in second sec has ended.
+func waitSettled(l *Load, sec time.Duration) {
+	for {
+		ch := l.track.wake.register()
+		n, behind := l.track.unfinished([]string{""}, sec, sec+time.Second)
+		if n == 0 && !behind {
+			l.track.wake.unregister()
+			return
+		}
+		<-ch
+		l.track.wake.unregister()
+	}
+}
+
+// TestProgressShowsOnlyFinishedSeconds: the progress block's last second
+// is one whose requests have all ended. Before, it showed +0s..+1s with
+// the slow request left out: 1 request, p95 0 ms.
+func TestProgressShowsOnlyFinishedSeconds(t *testing.T) {
+	r, clk, release := liveSetup(t, time.Minute)
+	t0 := r.start
+	if last := r.Progress().Loads[0].Last; last.Count != 0 {
+		t.Errorf("last second %+v, with a request due in it still in flight", last)
+	}
+	clk.Set(t0.Add(1900 * time.Millisecond))
+	close(release)
+	waitSettled(r.loads[0], 0)
+	if last := r.Progress().Loads[0].Last; last.Offset != 0 || last.Count != 2 || last.P95 != 1400*time.Millisecond {
+		t.Errorf("last second %+v; want +0s, 2 requests, p95 1.4s", last)
+	}
+}
+
+// TestAbortOnFailWaitsForSlowRequests: an abort_on_fail check evaluated
+// during the run counts the slow requests due before the current second.
+// Before, the p95 of the run so far left the slow request out and held.
+func TestAbortOnFailWaitsForSlowRequests(t *testing.T) {
+	r, clk, release := liveSetup(t, time.Minute)
+	t0 := r.start
+	c, err := ParseCheck(CheckSpec{Metric: "p95", Threshold: "< 1s", AbortOnFail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.watched = append(r.watched, c)
+	r.mu.Unlock()
+	reasons := make(chan string, 1)
+	go func() { reasons <- r.brokenCheck(context.Background()) }()
+	waiting := make(chan struct{})
+	go func() {
+		clk.WaitSleeper(t0.Add(1200*time.Millisecond + time.Minute))
+		close(waiting)
+	}()
+	select {
+	case <-waiting:
+	case reason := <-reasons:
+		close(release)
+		t.Fatalf("evaluated with a request due before +1s in flight: %q", reason)
+	}
+	clk.Set(t0.Add(1900 * time.Millisecond))
+	close(release)
+	if reason := <-reasons; !strings.Contains(reason, "p95 < 1s failed at +1s (140") {
+		t.Errorf("brokenCheck = %q, want the p95 with the slow request to fail", reason)
+	}
+}
