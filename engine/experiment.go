@@ -212,7 +212,7 @@ func (r *Run) Experiment(ctx context.Context, spec ExperimentSpec) (*ExperimentR
 	}
 
 	e.log(r, "start", fmt.Sprintf("steady state: %s", describeChecks(spec.SteadyState)))
-	res.Before = r.liveChecks(ctx, spec.SteadyState, spec.Window)
+	res.Before = r.liveChecks(ctx, spec.SteadyState, spec.Window, true)
 	var methodErr error
 	if failed := failedChecks(res.Before); failed != "" {
 		res.Status, res.Reason = "not_started", "the steady state did not hold before the method: "+failed
@@ -264,11 +264,11 @@ func (r *Run) runMethod(ctx context.Context, e *experiment, res *ExperimentResul
 	spec := e.spec
 	watch := &timer{every: time.Second, where: spec.Where}
 	watch.fn = func(ctx context.Context) error {
-		if failed := failedChecks(r.liveChecks(ctx, spec.Safety, spec.Window)); failed != "" {
+		if failed := failedChecks(r.liveChecks(ctx, spec.Safety, spec.Window, false)); failed != "" {
 			return &safetyError{msg: failed}
 		}
 		if res.During == nil {
-			if during := r.liveChecks(ctx, spec.SteadyState, spec.Window); failedChecks(during) != "" {
+			if during := r.liveChecks(ctx, spec.SteadyState, spec.Window, false); failedChecks(during) != "" {
 				res.During = during
 				e.log(r, "deviation", "the steady state did not hold during the method: "+failedChecks(during))
 			}
@@ -300,7 +300,7 @@ func (r *Run) runMethod(ctx context.Context, e *experiment, res *ExperimentResul
 			return err
 		}
 	}
-	res.After = r.liveChecks(ctx, spec.SteadyState, spec.Window)
+	res.After = r.liveChecks(ctx, spec.SteadyState, spec.Window, true)
 	switch failed := failedChecks(res.After); {
 	case failed != "":
 		res.Status, res.Reason = "deviated", "the steady state did not hold after the method: "+failed
@@ -333,25 +333,44 @@ func (r *Run) noteFaults(fp *FaultProxy, ids []string) {
 	}
 }
 
-// liveChecks evaluates checks over the last window of whole seconds of
-// the run's timeline. It first waits (settle) until every arrival due in
-// those seconds, of the loads the checks select, has ended: a second
-// judged while its slow requests are still queued or in flight would
-// leave them out, reading too fast (a p95 during a latency fault too
-// low) or, under scheduler lag, "no data". When the wait runs out, the
-// checks are judged without the requests still in flight and their
-// Detail says so.
-func (r *Run) liveChecks(ctx context.Context, specs []CheckSpec, window time.Duration) []CheckResult {
+// liveChecks evaluates checks over a window of whole seconds of the
+// run's timeline whose arrivals, of the loads the checks select, have all
+// ended (completed, failed, dropped or unsent): a second judged while its
+// slow requests are still queued or in flight would leave them out,
+// reading too fast (a p95 during a latency fault too low) or, under
+// scheduler lag, "no data". With wait, the window is the last one and
+// liveChecks first waits for its arrivals (settle); when the wait runs
+// out, the checks are judged without those still in flight and their
+// Detail says so. Without wait (the watch during the method, which must
+// not hold up the script), the window is the latest whose arrivals have
+// all ended, at most liveLookBack back, and the Detail says which when it
+// is not the last; none is judged (nil) when there is no such window.
+func (r *Run) liveChecks(ctx context.Context, specs []CheckSpec, window time.Duration, wait bool) []CheckResult {
 	if len(specs) == 0 {
 		return nil
 	}
 	now := r.Elapsed().Truncate(time.Second) // the current second is not complete
-	from := max(now-window.Truncate(time.Second), 0)
+	span := max(window.Truncate(time.Second), time.Second)
+	from := max(now-span, 0)
 	to := max(now, from+time.Second)
 	r.mu.Lock()
 	loads := slices.Clone(r.loads)
 	r.mu.Unlock()
-	note := r.settle(ctx, selectedLoads(loads, specs), from, to)
+	sel := selectedLoads(loads, specs)
+	var note string
+	if wait {
+		note = r.settle(ctx, sel, from, to)
+	} else {
+		for ; !settled(sel, from, to); to -= time.Second {
+			if to <= time.Second || to <= now-liveLookBack {
+				return nil
+			}
+			from = max(to-time.Second-span, 0)
+		}
+		if to < now {
+			note = fmt.Sprintf("judged +%s..+%s, the latest seconds whose requests have all ended", from, to)
+		}
+	}
 	live := &Result{Elapsed: now, Phases: r.phases.all(now), Events: r.events.sorted()}
 	for _, l := range loads {
 		live.Loads = append(live.Loads, l.result())
@@ -367,6 +386,26 @@ func (r *Run) liveChecks(ctx context.Context, specs []CheckSpec, window time.Dur
 		out = append(out, res)
 	}
 	return out
+}
+
+// liveLookBack is how far back a live check that does not wait looks for
+// a window whose arrivals have all ended.
+const liveLookBack = 30 * time.Second
+
+// settled reports whether every arrival of loads (of the requests named)
+// due in [from, to) has ended.
+func settled(loads map[*Load][]string, from, to time.Duration) bool {
+	for l, requests := range loads {
+		select {
+		case <-l.done:
+			continue
+		default:
+		}
+		if n, behind := l.track.unfinished(requests, from, to); n > 0 || behind {
+			return false
+		}
+	}
+	return true
 }
 
 // selectedLoads returns the loads whose figures some check in specs

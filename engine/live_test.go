@@ -36,7 +36,7 @@ func liveSetup(t *testing.T, timeout time.Duration) (r *Run, clk *manualClock, r
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l, err := r.StartLoad(ctx, LoadSpec{Name: "l", Target: tg, Rate: 2, Duration: 4 * time.Second, Workers: 4, Queue: 10,
+	l, err := r.StartLoad(ctx, LoadSpec{Name: "l", Target: tg, Rate: 2, Duration: time.Minute, Workers: 4, Queue: 10,
 		Mix: []MixEntry{{Weight: 1, Request: RequestSpec{HTTP: &HTTPRequest{Path: "/"}}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestLiveCheckWaitsForSlowRequests(t *testing.T) {
 	t0 := r.start
 	checks := []CheckSpec{{Metric: "p95", Threshold: "< 100ms"}, {Metric: "count", Threshold: ">= 0"}}
 	results := make(chan []CheckResult, 1)
-	go func() { results <- r.liveChecks(context.Background(), checks, time.Second) }()
+	go func() { results <- r.liveChecks(context.Background(), checks, time.Second, true) }()
 	waiting := make(chan struct{})
 	go func() {
 		clk.WaitSleeper(t0.Add(1200*time.Millisecond + time.Minute)) // the wait's bound
@@ -105,16 +105,17 @@ func TestLiveCheckWaitsForSlowRequests(t *testing.T) {
 }
 
 // TestLiveCheckWaitIsBounded: a request that outlasts the wait (the
-// target's timeout) is left out, and the check says so.
+// target's timeout) is left out, and the check says so. (The target's
+// timeout is in real time, which the test does not let run out.)
 func TestLiveCheckWaitIsBounded(t *testing.T) {
-	r, clk, release := liveSetup(t, time.Minute)
+	r, clk, release := liveSetup(t, 10*time.Second)
 	defer close(release)
 	t0 := r.start
 	results := make(chan []CheckResult, 1)
 	go func() {
-		results <- r.liveChecks(context.Background(), []CheckSpec{{Metric: "count", Threshold: ">= 0", Load: "l"}}, time.Second)
+		results <- r.liveChecks(context.Background(), []CheckSpec{{Metric: "count", Threshold: ">= 0", Load: "l"}}, time.Second, true)
 	}()
-	bound := t0.Add(1200*time.Millisecond + time.Minute)
+	bound := t0.Add(1200*time.Millisecond + 10*time.Second)
 	waiting := make(chan struct{})
 	go func() {
 		clk.WaitSleeper(bound)
@@ -127,7 +128,7 @@ func TestLiveCheckWaitIsBounded(t *testing.T) {
 	}
 	clk.Set(bound)
 	res := <-results
-	const want = "judged without 1 requests due in +0s..+1s still in flight after waiting 1m0s"
+	const want = "judged without 1 requests due in +0s..+1s still in flight after waiting 10s"
 	if res[0].Measured != 1 || res[0].Detail != want {
 		t.Errorf("count %s, detail %q; want 1, %q", res[0].Value(), res[0].Detail, want)
 	}
@@ -197,5 +198,25 @@ func TestAbortOnFailWaitsForSlowRequests(t *testing.T) {
 	close(release)
 	if reason := <-reasons; !strings.Contains(reason, "p95 < 1s failed at +1s (140") {
 		t.Errorf("brokenCheck = %q, want the p95 with the slow request to fail", reason)
+	}
+}
+
+// TestLiveWatchJudgesFinishedSeconds: the checks of the watch during an
+// experiment's method do not wait; they judge the latest window whose
+// requests have all ended, so none while the slow request is in flight,
+// then that second with its latency.
+func TestLiveWatchJudgesFinishedSeconds(t *testing.T) {
+	r, clk, release := liveSetup(t, time.Minute)
+	t0 := r.start
+	checks := []CheckSpec{{Metric: "p95", Threshold: "< 100ms"}}
+	if res := r.liveChecks(context.Background(), checks, time.Second, false); res != nil {
+		t.Errorf("judged %s with a request due in +0s..+1s in flight", res[0].Value())
+	}
+	clk.Set(t0.Add(1900 * time.Millisecond))
+	close(release)
+	waitSettled(r.loads[0], 0)
+	res := r.liveChecks(context.Background(), checks, time.Second, false)
+	if len(res) != 1 || res[0].Passed || res[0].Measured < 1400 || res[0].Measured > 1400*1.01 {
+		t.Errorf("results %+v; want p95 1400ms, failing", res)
 	}
 }
