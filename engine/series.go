@@ -487,6 +487,9 @@ func (t *arrivalTrack) handedOut(off time.Duration) {
 // user records that virtual user i's next (or current) arrival is due at
 // off; math.MaxInt64 when it has stopped.
 func (t *arrivalTrack) user(i int, off time.Duration) {
+	if i >= len(t.users) { // a plan changed after the track was made (tests)
+		return
+	}
 	if old := t.users[i].Swap(int64(off)); old/int64(time.Second) != int64(off)/int64(time.Second) {
 		t.wake.notify()
 	}
