@@ -23,12 +23,14 @@ type ExperimentSpec struct {
 	// only runs its method.
 	SteadyState []CheckSpec
 	// Window is how much of the recent past a live check looks at. Zero:
-	// 5 s. A request counts in the second it was due, so a live check
-	// first waits until every request due in the window has ended (for at
-	// most the longest timeout of the loads' targets): slow requests are
-	// judged, not left out, and a stall shows up to one request timeout
-	// late. Requests still in flight when the wait runs out are left out,
-	// and the check's Detail says how many.
+	// 5 s. A request counts in the second it was due, and a live check
+	// judges only seconds whose requests have all ended, so slow requests
+	// are judged, not left out, and a stall shows up to one request
+	// timeout late. Before and after the method a check waits for the
+	// window's requests (for at most the longest timeout of the loads'
+	// targets; those still in flight then are left out and the check's
+	// Detail says how many); during it, the watch judges the latest window
+	// whose requests have all ended, without waiting.
 	Window time.Duration
 	// Method carries the experiment out (injects faults, waits). It runs
 	// on the script's goroutine. Required.
