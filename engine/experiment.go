@@ -23,9 +23,14 @@ type ExperimentSpec struct {
 	// only runs its method.
 	SteadyState []CheckSpec
 	// Window is how much of the recent past a live check looks at. Zero:
-	// 5 s. A request counts in the second it was due but only once it has
-	// ended, so the window's last seconds fill in as slow requests finish:
-	// a stall shows up to one request timeout late.
+	// 5 s. A request counts in the second it was due, and a live check
+	// judges only seconds whose requests have all ended, so slow requests
+	// are judged, not left out, and a stall shows up to one request
+	// timeout late. Before and after the method a check waits for the
+	// window's requests (for at most the longest timeout of the loads'
+	// targets; those still in flight then are left out and the check's
+	// Detail says how many); during it, the watch judges the latest window
+	// whose requests have all ended, without waiting.
 	Window time.Duration
 	// Method carries the experiment out (injects faults, waits). It runs
 	// on the script's goroutine. Required.
@@ -209,7 +214,7 @@ func (r *Run) Experiment(ctx context.Context, spec ExperimentSpec) (*ExperimentR
 	}
 
 	e.log(r, "start", fmt.Sprintf("steady state: %s", describeChecks(spec.SteadyState)))
-	res.Before = r.liveChecks(spec.SteadyState, spec.Window)
+	res.Before = r.liveChecks(ctx, spec.SteadyState, spec.Window, true)
 	var methodErr error
 	if failed := failedChecks(res.Before); failed != "" {
 		res.Status, res.Reason = "not_started", "the steady state did not hold before the method: "+failed
@@ -260,12 +265,12 @@ func (r *Run) Experiment(ctx context.Context, spec ExperimentSpec) (*ExperimentR
 func (r *Run) runMethod(ctx context.Context, e *experiment, res *ExperimentResult) error {
 	spec := e.spec
 	watch := &timer{every: time.Second, where: spec.Where}
-	watch.fn = func(context.Context) error {
-		if failed := failedChecks(r.liveChecks(spec.Safety, spec.Window)); failed != "" {
+	watch.fn = func(ctx context.Context) error {
+		if failed := failedChecks(r.liveChecks(ctx, spec.Safety, spec.Window, false)); failed != "" {
 			return &safetyError{msg: failed}
 		}
 		if res.During == nil {
-			if during := r.liveChecks(spec.SteadyState, spec.Window); failedChecks(during) != "" {
+			if during := r.liveChecks(ctx, spec.SteadyState, spec.Window, false); failedChecks(during) != "" {
 				res.During = during
 				e.log(r, "deviation", "the steady state did not hold during the method: "+failedChecks(during))
 			}
@@ -297,7 +302,7 @@ func (r *Run) runMethod(ctx context.Context, e *experiment, res *ExperimentResul
 			return err
 		}
 	}
-	res.After = r.liveChecks(spec.SteadyState, spec.Window)
+	res.After = r.liveChecks(ctx, spec.SteadyState, spec.Window, true)
 	switch failed := failedChecks(res.After); {
 	case failed != "":
 		res.Status, res.Reason = "deviated", "the steady state did not hold after the method: "+failed
@@ -330,31 +335,181 @@ func (r *Run) noteFaults(fp *FaultProxy, ids []string) {
 	}
 }
 
-// liveChecks evaluates checks over the last window of whole seconds of
-// the run's timeline, on what the loads have recorded so far.
-func (r *Run) liveChecks(specs []CheckSpec, window time.Duration) []CheckResult {
+// liveChecks evaluates checks over a window of whole seconds of the
+// run's timeline whose arrivals, of the loads the checks select, have all
+// ended (completed, failed, dropped or unsent): a second judged while its
+// slow requests are still queued or in flight would leave them out,
+// reading too fast (a p95 during a latency fault too low) or, under
+// scheduler lag, "no data". With wait, the window is the last one and
+// liveChecks first waits for its arrivals (settle); when the wait runs
+// out, the checks are judged without those still in flight and their
+// Detail says so. Without wait (the watch during the method, which must
+// not hold up the script), the window is the latest whose arrivals have
+// all ended, at most liveLookBack back, and the Detail says which when it
+// is not the last; none is judged (nil) when there is no such window.
+func (r *Run) liveChecks(ctx context.Context, specs []CheckSpec, window time.Duration, wait bool) []CheckResult {
 	if len(specs) == 0 {
 		return nil
 	}
 	now := r.Elapsed().Truncate(time.Second) // the current second is not complete
-	from := max(now-window.Truncate(time.Second), 0)
+	span := max(window.Truncate(time.Second), time.Second)
+	from := max(now-span, 0)
+	to := max(now, from+time.Second)
 	r.mu.Lock()
 	loads := slices.Clone(r.loads)
 	r.mu.Unlock()
+	sel := selectedLoads(loads, specs)
+	var note string
+	if wait {
+		note = r.settle(ctx, sel, from, to)
+	} else {
+		for ; !settled(sel, from, to); to -= time.Second {
+			if to <= time.Second || to <= now-liveLookBack {
+				return nil
+			}
+			from = max(to-time.Second-span, 0)
+		}
+		if to < now {
+			note = fmt.Sprintf("judged +%s..+%s, the latest seconds whose requests have all ended", from, to)
+		}
+	}
 	live := &Result{Elapsed: now, Phases: r.phases.all(now), Events: r.events.sorted()}
 	for _, l := range loads {
 		live.Loads = append(live.Loads, l.result())
 	}
 	out := make([]CheckResult, 0, len(specs))
 	for _, s := range specs {
-		s.During, s.From, s.To = "", from, now
-		if s.From >= s.To {
-			s.To = s.From + time.Second
-		}
+		s.During, s.From, s.To = "", from, to
 		c, _ := ParseCheck(s) // validated
-		out = append(out, live.evaluate(c))
+		res := live.evaluate(c)
+		if note != "" {
+			res.Detail = strings.TrimPrefix(res.Detail+"; "+note, "; ")
+		}
+		out = append(out, res)
 	}
 	return out
+}
+
+// liveLookBack is how far back a live check that does not wait looks for
+// a window whose arrivals have all ended.
+const liveLookBack = 30 * time.Second
+
+// settled reports whether every arrival of loads (of the requests named)
+// due in [from, to) has ended.
+func settled(loads map[*Load][]string, from, to time.Duration) bool {
+	for l, requests := range loads {
+		select {
+		case <-l.done:
+			continue
+		default:
+		}
+		if n, behind := l.track.unfinished(requests, from, to); n > 0 || behind {
+			return false
+		}
+	}
+	return true
+}
+
+// selectedLoads returns the loads whose figures some check in specs
+// looks at (by its load and tag scopes), each with the request names
+// looked at: nil for all of them.
+func selectedLoads(loads []*Load, specs []CheckSpec) map[*Load][]string {
+	out := map[*Load][]string{}
+	for _, l := range loads {
+		for _, s := range specs {
+			key, value, _ := strings.Cut(s.Tag, "=")
+			if (s.Load != "" && s.Load != l.spec.Name) || (s.Tag != "" && l.spec.Tags[key] != value) {
+				continue
+			}
+			names, seen := out[l]
+			switch {
+			case s.Request == "":
+				out[l] = []string{""} // every request
+			case !seen || len(names) > 0 && names[0] != "":
+				out[l] = append(names, s.Request)
+			}
+		}
+	}
+	return out
+}
+
+// settle waits until every arrival of loads (of the requests named, ""
+// for all) due in [from, to) of the run's timeline has ended (completed, failed, dropped or unsent), for at
+// most the longest timeout of the loads' targets (after it, every request
+// sent has ended), or until ctx is done. It returns "" when they all
+// ended, else what was still missing, in words.
+func (r *Run) settle(ctx context.Context, loads map[*Load][]string, from, to time.Duration) string {
+	var limit time.Duration
+	for l := range loads {
+		limit = max(limit, l.spec.Target.spec.Timeout)
+	}
+	start := r.clock.Now()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	timeUp := make(chan struct{})
+	go func() {
+		if r.clock.SleepUntil(wctx, start.Add(limit)) == nil {
+			close(timeUp)
+		}
+	}()
+	for {
+		woken := make(chan struct{}, 1)
+		var inFlight int64
+		var behind []string
+		var registered []*wakeup
+		for l, requests := range loads {
+			w := l.track.wake
+			ch := w.register() // before looking, so that no wake-up is missed
+			registered = append(registered, w)
+			go func() {
+				select {
+				case <-ch:
+					select {
+					case woken <- struct{}{}:
+					default:
+					}
+				case <-wctx.Done():
+				}
+			}()
+			select {
+			case <-l.done: // every arrival has ended
+				continue
+			default:
+			}
+			n, late := l.track.unfinished(requests, from, to)
+			inFlight += n
+			if late {
+				behind = append(behind, fmt.Sprintf("%q", l.spec.Name))
+			}
+		}
+		wait := inFlight > 0 || len(behind) > 0
+		woke := false
+		if wait {
+			select {
+			case <-woken:
+				woke = true
+			case <-timeUp:
+			case <-wctx.Done():
+			}
+		}
+		for _, w := range registered {
+			w.unregister()
+		}
+		if !wait {
+			return ""
+		}
+		if woke {
+			continue
+		}
+		var parts []string
+		if inFlight > 0 {
+			parts = append(parts, fmt.Sprintf("%d requests due in +%s..+%s still in flight", inFlight, from, to))
+		}
+		if len(behind) > 0 {
+			parts = append(parts, fmt.Sprintf("arrivals of load %s due by +%s not yet sent", strings.Join(behind, ", "), to))
+		}
+		return fmt.Sprintf("judged without %s after waiting %s", strings.Join(parts, " and "), r.clock.Now().Sub(start))
+	}
 }
 
 // failedChecks names the checks that did not hold, with their values;
@@ -365,7 +520,11 @@ func failedChecks(rs []CheckResult) string {
 		if c.Passed {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (was %s)", c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), c.Value()))
+		was := c.Value()
+		if c.Detail != "" {
+			was += "; " + c.Detail
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (was %s)", c.Check.Spec.Metric, strings.TrimSpace(c.Check.Spec.Threshold), was))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,7 @@ type Load struct {
 	mix       mixPicker       // chooses each request's mix entry
 	stats     []*requestStats // per mix entry; entries with one name share one
 	names     []*requestStats // distinct, in mix order
+	nameOf    []int           // per mix entry, its index in names
 	abort     func(reason string)
 
 	stop     chan struct{} // closed by Stop: no new requests
@@ -56,6 +59,8 @@ type Load struct {
 	// sc places the load's per-second series on the run's timeline and
 	// counts its drops per second (series.go).
 	sc *seriesClock
+	// track tells which seconds have all their arrivals ended (series.go).
+	track *arrivalTrack
 }
 
 // arrival is one request due at its intended time.
@@ -89,7 +94,19 @@ func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration)
 			l.names = append(l.names, s)
 		}
 		l.stats = append(l.stats, s)
+		l.nameOf = append(l.nameOf, slices.Index(l.names, s))
 	}
+	var starts []time.Duration
+	if spec.Closed {
+		for _, life := range lifetimes(l.sched.steps()) {
+			starts = append(starts, life.start)
+		}
+	}
+	names := make([]string, len(l.names))
+	for i, s := range l.names {
+		names[i] = s.name
+	}
+	l.track = newArrivalTrack(planStart, names, starts)
 	return l
 }
 
@@ -245,6 +262,7 @@ func (l *Load) runOpen(ctx, stopCtx context.Context, senders []sender) {
 		go l.watchRate(stopCtx)
 	}
 	l.schedule(stopCtx, queue)
+	l.track.handedOut(math.MaxInt64) // no more arrivals
 	l.waitEnd(stopCtx)
 	ended()
 	close(queue)
@@ -299,6 +317,8 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 				return
 			}
 			intended := l.begin.Add(off)
+			at := l.sc.offset(intended)
+			l.track.handedOut(at) // every arrival before this one is
 			if err := l.clock.SleepUntil(wait, intended); err != nil {
 				break
 			}
@@ -307,6 +327,8 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			recordDuration(l.lag, late)
 			l.lagMu.Unlock()
 			l.scheduled.Add(1)
+			name := l.nameOf[l.mix.pick(n)]
+			l.track.due(name, at)
 			select {
 			case queue <- arrival{n: n, intended: intended}:
 				if d := int64(len(queue)); d > l.queueMax.Load() {
@@ -315,6 +337,7 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			default:
 				l.dropped.Add(1)
 				l.sc.drop(intended)
+				l.track.ended(name, at)
 			}
 		}
 		changed()
@@ -333,9 +356,10 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 		if endCtx.Err() != nil {
 			l.unsent.Add(1)
 			l.sc.unsend(a.intended)
-			continue
+		} else {
+			l.send(ctx, a, senders, w)
 		}
-		l.send(ctx, a, senders, w)
+		l.track.ended(l.nameOf[l.mix.pick(a.n)], l.sc.offset(a.intended))
 	}
 }
 
@@ -537,14 +561,17 @@ func (l *Load) runClosed(ctx, stopCtx context.Context, senders []sender) {
 		wg   sync.WaitGroup
 		iter atomic.Int64
 	)
-	for _, life := range lives {
+	for i, life := range lives {
 		if l.clock.SleepUntil(stopCtx, l.begin.Add(life.start)) != nil {
+			for j := i; j < len(lives); j++ {
+				l.track.user(j, math.MaxInt64) // never started
+			}
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.user(reqCtx, stopCtx, l.begin.Add(life.stop), &iter, senders)
+			l.user(reqCtx, stopCtx, l.begin.Add(life.stop), &iter, senders, i)
 		}()
 	}
 	l.waitEnd(stopCtx)
@@ -578,11 +605,13 @@ func lifetimes(steps []step) []lifetime {
 // stop (or stopCtx ends). Its intended start is the end of its last
 // request plus the think time, so a generator that wakes it late shows as
 // latency.
-func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender) {
+func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.Int64, senders []sender, i int) {
 	w := l.newWorker()
 	defer w.close()
+	defer l.track.user(i, math.MaxInt64)
 	next := l.clock.Now()
 	for next.Before(stop) {
+		l.track.user(i, l.sc.offset(next)) // due, until the next is known
 		if l.clock.SleepUntil(stopCtx, next) != nil {
 			return
 		}

@@ -38,16 +38,23 @@ type LoadProgress struct {
 	// of virtual users of a closed load.
 	Target float64
 	Closed bool
-	// Last is the last complete second of the run's timeline: the
-	// requests due in it that have ended, their failures and p95.
+	// Last is the last second of the run's timeline whose requests have
+	// all ended (at most progressBack seconds before the current one):
+	// their count, failures and p95. Zero when none has.
 	Last SecondProgress
 }
 
 // SecondProgress sums up one second of a load.
 type SecondProgress struct {
+	// Offset is the second's start from the run's start.
+	Offset          time.Duration
 	Count, Failures int64
 	P95             time.Duration
 }
+
+// progressBack is how far back Progress looks for a second whose
+// requests have all ended.
+const progressBack = 10
 
 // RouteProgress is one route of a router, now.
 type RouteProgress struct {
@@ -95,13 +102,27 @@ func (r *Run) Progress() Progress {
 		if !lp.Done && !begin.IsZero() {
 			lp.Target = sched.At(r.clock.Now().Sub(begin))
 		}
+		// The last second whose requests have all ended: a second read
+		// while its slow requests are in flight would show the fast ones
+		// alone.
+		sec := last
+		for ; !lp.Done && sec >= 0 && sec > last-progressBack; sec-- {
+			at := time.Duration(sec) * time.Second
+			if n, behind := l.track.unfinished([]string{""}, at, at+time.Second); n == 0 && !behind {
+				break
+			}
+		}
+		if sec <= last-progressBack {
+			sec = -1
+		}
+		lp.Last.Offset = time.Duration(max(sec, 0)) * time.Second
 		var h SecondHistogram
 		for _, s := range l.names {
 			c, f := s.counts()
 			lp.Completed += c
 			lp.Failures += f
-			if last >= 0 {
-				n, fails := s.second(last, &h)
+			if sec >= 0 {
+				n, fails := s.second(sec, &h)
 				lp.Last.Count += n
 				lp.Last.Failures += fails
 			}

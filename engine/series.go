@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -406,4 +407,147 @@ func (c *seriesClock) unsents() []SecondCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.unsent.list()
+}
+
+// trackRing is how many seconds of the timeline an arrivalTrack tells
+// apart: an arrival still in flight trackRing seconds after it was due
+// makes the second it aliases look unfinished too (conservative).
+const trackRing = 1024
+
+// arrivalTrack knows, per second of the run's timeline, whether every
+// arrival of one load due in that second has ended (completed, failed,
+// dropped or unsent), so that a live reader of the per-second series
+// judges only seconds whose slow requests are in. The hot path is one
+// atomic add when an arrival is handed out and one when it ends, with no
+// lock and no allocation; waiters are woken only when a second may have
+// become complete. Its zero value is not ready: use newArrivalTrack.
+type arrivalTrack struct {
+	// mark is the offset (ns from the run's start) before which every
+	// arrival of an open load has been handed to the queue or dropped;
+	// math.MaxInt64 once the schedule ended, and for closed loads.
+	mark atomic.Int64
+	// pending counts, per request name of the load (in the order of its
+	// names) and by second of intended start modulo trackRing, the
+	// arrivals handed out and not yet ended.
+	pending []*[trackRing]atomic.Int64
+	names   []string
+	// users holds, per virtual user of a closed load, the offset of the
+	// arrival it is sending or will send next; math.MaxInt64 when the user
+	// has stopped.
+	users []atomic.Int64
+	wake  *wakeup
+}
+
+// wakeup wakes goroutines waiting for some load's seconds to complete.
+// One is shared by the loads of a run.
+type wakeup struct {
+	waiters atomic.Int32
+	mu      sync.Mutex
+	ch      chan struct{}
+}
+
+func newWakeup() *wakeup { return &wakeup{ch: make(chan struct{})} }
+
+// register adds a waiter and returns the channel closed at the next
+// notify; the caller must look at the state after registering, and call
+// unregister when done.
+func (w *wakeup) register() <-chan struct{} {
+	w.waiters.Add(1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ch
+}
+
+func (w *wakeup) unregister() { w.waiters.Add(-1) }
+
+// notify wakes the waiters, if any (an atomic load otherwise).
+func (w *wakeup) notify() {
+	if w.waiters.Load() == 0 {
+		return
+	}
+	w.mu.Lock()
+	close(w.ch)
+	w.ch = make(chan struct{})
+	w.mu.Unlock()
+}
+
+// newArrivalTrack returns the track of a load planned to start at
+// planStart on the run's timeline, whose requests have these names, with
+// one virtual user per entry of starts (none for an open load); user i
+// starts at starts[i] after the load's start.
+func newArrivalTrack(planStart time.Duration, names []string, starts []time.Duration) *arrivalTrack {
+	t := &arrivalTrack{wake: newWakeup(), names: names}
+	if len(starts) == 0 {
+		t.pending = make([]*[trackRing]atomic.Int64, len(names))
+		for i := range t.pending {
+			t.pending[i] = new([trackRing]atomic.Int64)
+		}
+		t.mark.Store(int64(planStart)) // nothing is due before the load starts
+		return t
+	}
+	t.mark.Store(math.MaxInt64)
+	t.users = make([]atomic.Int64, len(starts))
+	for i, s := range starts {
+		t.users[i].Store(int64(planStart + s))
+	}
+	return t
+}
+
+func trackSlot(off time.Duration) int {
+	return int(max(off, 0) / time.Second % trackRing)
+}
+
+// due counts an arrival of request name (its index in the load's names)
+// due at off (from the run's start) as handed out; every due is matched
+// by one ended.
+func (t *arrivalTrack) due(name int, off time.Duration) { t.pending[name][trackSlot(off)].Add(1) }
+
+// ended counts the end of an arrival of request name due at off.
+func (t *arrivalTrack) ended(name int, off time.Duration) {
+	if t.pending[name][trackSlot(off)].Add(-1) == 0 {
+		t.wake.notify()
+	}
+}
+
+// handedOut records that every arrival of an open load due before off has
+// been handed out.
+func (t *arrivalTrack) handedOut(off time.Duration) {
+	if old := t.mark.Swap(int64(off)); old/int64(time.Second) != int64(off)/int64(time.Second) {
+		t.wake.notify()
+	}
+}
+
+// user records that virtual user i's next (or current) arrival is due at
+// off; math.MaxInt64 when it has stopped.
+func (t *arrivalTrack) user(i int, off time.Duration) {
+	if i >= len(t.users) { // a plan changed after the track was made (tests)
+		return
+	}
+	if old := t.users[i].Swap(int64(off)); old/int64(time.Second) != int64(off)/int64(time.Second) {
+		t.wake.notify()
+	}
+}
+
+// unfinished returns how many arrivals of the requests named in requests
+// ("" for every request) due in [from, to) of the run's timeline (or, for
+// a closed load, of any request before to) have not ended, and whether
+// arrivals due before to may still be to come (an open load's scheduler
+// running late).
+func (t *arrivalTrack) unfinished(requests []string, from, to time.Duration) (inFlight int64, behind bool) {
+	behind = t.mark.Load() < int64(to)
+	first, last := int(max(from, 0)/time.Second), int((to+time.Second-1)/time.Second)
+	for i, p := range t.pending {
+		if !slices.Contains(requests, "") && !slices.Contains(requests, t.names[i]) {
+			continue
+		}
+		for s := first; s < last && s < first+trackRing; s++ {
+			inFlight += p[s%trackRing].Load()
+		}
+	}
+	for i := range t.users {
+		if t.users[i].Load() < int64(to) {
+			inFlight++
+		}
+	}
+	return inFlight, behind
 }

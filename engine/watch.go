@@ -26,7 +26,7 @@ func (r *Run) watchCheck(c Check) {
 			if r.clock.SleepUntil(ctx, next) != nil {
 				return
 			}
-			if reason := r.brokenCheck(); reason != "" {
+			if reason := r.brokenCheck(ctx); reason != "" {
 				r.Abort(reason)
 				return
 			}
@@ -36,8 +36,11 @@ func (r *Run) watchCheck(c Check) {
 
 // brokenCheck evaluates the watched checks on what has been recorded so
 // far (whole seconds) and describes the first that fails; "" when none
-// does, or when a check has no data yet.
-func (r *Run) brokenCheck() string {
+// does, or when a check has no data yet. It first waits, as a live
+// check does (settle), until the requests due before the current second
+// have ended, so that slow ones are not left out (a p95 read too low, an
+// error rate of the fast failures alone read too high).
+func (r *Run) brokenCheck(ctx context.Context) string {
 	r.mu.Lock()
 	checks := slices.Clone(r.watched)
 	loads := slices.Clone(r.loads)
@@ -46,6 +49,11 @@ func (r *Run) brokenCheck() string {
 	if now == 0 {
 		return ""
 	}
+	specs := make([]CheckSpec, len(checks))
+	for i, c := range checks {
+		specs[i] = c.Spec
+	}
+	r.settle(ctx, selectedLoads(loads, specs), max(now-trackRing*time.Second, 0), now)
 	live := &Result{Elapsed: now, Phases: r.phases.all(now), Events: r.events.sorted()}
 	for _, l := range loads {
 		live.Loads = append(live.Loads, l.result())

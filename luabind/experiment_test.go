@@ -106,8 +106,18 @@ chaos.experiment {
 
 // A hypothesis that does not hold before the method keeps the method from
 // running; a steady state that holds throughout is "held".
+//
+// The load outlasts the experiments whatever the machine's load (each
+// live check waits for the requests due in its window to end) and is
+// stopped after them: with a load of 8 s, a slowed script judged the
+// hypothesis after the load's end, on no traffic. With 100 workers, the
+// lookups hanging on the blackhole took every worker and the echo
+// requests judged waited in the queue past the check's wait.
 func TestExperimentHypothesis(t *testing.T) {
-	out, res, err := runScenario(t, strings.Replace(experimentPreamble, "%s", "8s", 1)+`
+	// Workers enough that lookups hanging on the blackhole (each until its
+	// timeout) leave workers for the echo requests the hypothesis judges.
+	preamble := strings.Replace(strings.Replace(experimentPreamble, "%s", "60s", 1), "rate = 100,", "rate = 100, workers = 2000,", 1)
+	out, res, err := runScenario(t, preamble+`
 local r1 = chaos.experiment {
   title = "impossible", window = "1s",
   steady_state = { { "p95", "< 1us", request = "echo" } },
@@ -120,13 +130,18 @@ local r2 = chaos.experiment {
   control = l, experiment = l,
 }
 print(r1.status, r2.status)
+l:stop()
 l:wait()
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out, "method ran") || !strings.Contains(out, "not_started\theld") {
-		t.Errorf("printed %q", out)
+		var why []string
+		for _, e := range res.Experiments {
+			why = append(why, e.Status+": "+e.Reason)
+		}
+		t.Errorf("printed %q; %s", out, strings.Join(why, "; "))
 	}
 	if len(res.Experiments) != 2 || len(res.Experiments[1].Comparison) != 4 {
 		t.Fatalf("experiments: %+v", res.Experiments)
