@@ -67,8 +67,8 @@ func progressLine(p engine.Progress) string {
 		if l.Done {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %d done, %s of %s, %d failed, %d dropped",
-			l.Name, l.Completed, perSecond(l.Last.Count), target(l), l.Failures, l.Dropped))
+		parts = append(parts, fmt.Sprintf("%s: %d done, %s of %s%s, %d failed, %d dropped",
+			l.Name, l.Completed, perSecond(l.Last.Count), target(l), asOf(p.Elapsed, l), l.Failures, l.Dropped))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -81,6 +81,16 @@ func progressLine(p engine.Progress) string {
 		line += " | step: " + p.Step
 	}
 	return line
+}
+
+// asOf names the second a load's per-second figures come from when it is
+// not the one just finished: the figures are of the last second whose
+// requests have all ended, and a slow target holds that second back.
+func asOf(elapsed time.Duration, l engine.LoadProgress) string {
+	if l.Done || elapsed-(l.Last.Offset+time.Second) < 2*time.Second {
+		return ""
+	}
+	return fmt.Sprintf(" (second +%s: later ones have requests in flight)", l.Last.Offset.Round(time.Second))
 }
 
 // progressBlock is the lines a terminal shows: time, each load's last
@@ -97,9 +107,9 @@ func progressBlock(p engine.Progress) []string {
 		if l.Done {
 			state = " (done)"
 		}
-		lines = append(lines, fmt.Sprintf("  %s%s: %s of %s, p95 %s, %d errors/s; %d done, %d failed, %d dropped",
+		lines = append(lines, fmt.Sprintf("  %s%s: %s of %s, p95 %s, %d errors/s%s; %d done, %d failed, %d dropped",
 			l.Name, state, perSecond(l.Last.Count), target(l), l.Last.P95.Round(10*time.Microsecond), l.Last.Failures,
-			l.Completed, l.Failures, l.Dropped))
+			asOf(p.Elapsed, l), l.Completed, l.Failures, l.Dropped))
 	}
 	var routes []string
 	last := ""
