@@ -60,13 +60,20 @@ func (c *fileChecker) count(n int64, path string, args ...any) {
 	}
 }
 
-// kinds checks a count per kind of outcome: none negative, none more than
-// total when total ≥ 0.
+// kinds checks a count per kind of outcome: each request has one outcome,
+// so none is negative and together they are at most total.
 func (c *fileChecker) kinds(m map[outcome.Kind]int64, total int64, path string, args ...any) {
+	var sum int64
 	for k, n := range m {
-		if n < 0 || total >= 0 && n > total {
+		if n < 0 || n > total {
 			c.fail("%s[%q]: %d: expected a count from 0 to %d", fmt.Sprintf(path, args...), k, n, max(total, 0))
+			return
 		}
+		if n > total-sum { // sum ≤ total: no overflow
+			c.fail("%s: more outcomes than the %d requests", fmt.Sprintf(path, args...), total)
+			return
+		}
+		sum += n
 	}
 }
 

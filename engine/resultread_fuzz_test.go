@@ -60,6 +60,8 @@ func TestReadResultsRefusesHostileFiles(t *testing.T) {
 			`loads[0].requests[0].count: -5: expected a count, 0 or more`},
 		{`"loads":[{"name":"l","requests":[{"name":"q","count":1,"errors":{"timeout":2}}]}]}`,
 			`loads[0].requests[0].errors["timeout"]: 2: expected a count from 0 to 1`},
+		{`"loads":[{"name":"l","requests":[{"name":"q","count":9223372036854775807,"errors":{"timeout":9223372036854775806,"reset":9223372036854775806}}]}]}`,
+			`loads[0].requests[0].errors: more outcomes than the 9223372036854775807 requests`},
 		{`"elapsed_ms":1e18}`, `elapsed_ms: 1e+18: expected milliseconds from 0 to `},
 		{`"events":[{"at_ms":-1e300}]}`, `events[0].at_ms: -1e+300: expected milliseconds`},
 		{`"loads":[{"name":"l","requests":[{"name":"q","seconds":[{"offset_s":1000000000000}]}]}]}`,
