@@ -257,6 +257,17 @@ func (b *histBudget) take(n int64) error {
 	return nil
 }
 
+// empty returns an empty histogram for one the file left out, its memory
+// taken from b like a decoded one's: a file of many requests without
+// histograms must not allocate in proportion to their number.
+func (b *histBudget) empty() (*hdrhistogram.Histogram, error) {
+	h := newHistogram()
+	if err := b.take(int64(h.ByteSize())); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
 // hdrGeometry reads the range and precision an encoded histogram declares
 // without decoding its counts.
 func hdrGeometry(s string) (digits int32, lowest, highest int64, err error) {

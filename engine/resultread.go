@@ -167,7 +167,9 @@ func (fl fileLoad) load(budget *histBudget) (LoadResult, error) {
 		return l, fmt.Errorf("lag: %w", err)
 	}
 	if l.Lag == nil {
-		l.Lag = newHistogram()
+		if l.Lag, err = budget.empty(); err != nil {
+			return l, fmt.Errorf("lag: %w", err)
+		}
 	}
 	for _, d := range fl.DroppedSeconds {
 		l.DroppedSeconds = append(l.DroppedSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
@@ -208,7 +210,9 @@ func (fl fileLoad) load(budget *histBudget) (LoadResult, error) {
 				if fq.Count > 0 {
 					return l, fmt.Errorf("request %q: histograms.%s: missing: expected the histogram of its %d requests (HdrHistogram V2, base64)", fq.Name, h.name, fq.Count)
 				}
-				*h.dst = newHistogram()
+				if *h.dst, err = budget.empty(); err != nil {
+					return l, fmt.Errorf("request %q: histograms.%s: %w", fq.Name, h.name, err)
+				}
 			}
 		}
 		for _, fs := range fq.Seconds {
