@@ -26,7 +26,13 @@ func peekRPC(r *http.Request, limit int64) *rpcMessage {
 	}
 	orig := r.Body
 	buf, err := io.ReadAll(io.LimitReader(orig, limit+1))
-	r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(buf), orig), body: orig}
+	rest := io.Reader(orig)
+	if err != nil {
+		// The target reads the same failure (a body cut short, say),
+		// not the original body's next read, which may be a clean EOF.
+		rest = errReader{err}
+	}
+	r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(buf), rest), body: orig}
 	if err != nil || int64(len(buf)) > limit {
 		return nil
 	}
@@ -70,3 +76,8 @@ type replayBody struct {
 }
 
 func (b *replayBody) Close() error { return b.body.Close() }
+
+// errReader fails every read with its error.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

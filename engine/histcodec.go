@@ -122,7 +122,9 @@ func secondHistogramFile(h *SecondHistogram) *fileSecondHistogram {
 	return &fileSecondHistogram{MinUS: h.min, MaxUS: h.max, SumUS: h.sum, Buckets: encodeBuckets(bs)}
 }
 
-func (f *fileSecondHistogram) histogram() (*SecondHistogram, error) {
+// histogram reads the per-second histogram back, its octaves taken from
+// budget.
+func (f *fileSecondHistogram) histogram(budget *histBudget) (*SecondHistogram, error) {
 	bs, err := decodeBuckets(f.Buckets, shIndex(histMax))
 	if err != nil {
 		return nil, err
@@ -137,10 +139,13 @@ func (f *fileSecondHistogram) histogram() (*SecondHistogram, error) {
 			h.octaves = slices.Grow(h.octaves, o+1-len(h.octaves))[:o+1]
 		}
 		if h.octaves[o] == nil {
+			if err := budget.take(shSub * 4); err != nil {
+				return nil, err
+			}
 			h.octaves[o] = new([shSub]uint32)
 		}
 		h.octaves[o][b.index&(shSub-1)] = uint32(b.count)
-		h.count += b.count
+		h.count += b.count // at most 2^32 per bucket: no overflow
 	}
 	if h.count == 0 {
 		h.min, h.max, h.sum = 0, 0, 0

@@ -246,7 +246,7 @@ func TestSecondHistogramEncoding(t *testing.T) {
 	if !strings.HasPrefix(f.Buckets, "1:2 254:1 1:2 250:2 256:1000000 ") {
 		t.Errorf("buckets %q", f.Buckets)
 	}
-	back, err := f.histogram()
+	back, err := f.histogram(&histBudget{left: maxHistogramBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestSecondHistogramEncoding(t *testing.T) {
 		t.Errorf("empty: %+v", f)
 	}
 	for _, bad := range []string{"x", "1:0", "5:1 0:1", "5:1 -1:1", "-1:1", "99999:1", "1:2:3", "1:99999999999", "9223372036854775807:1"} {
-		if _, err := (&fileSecondHistogram{Buckets: bad, MaxUS: 10}).histogram(); err == nil {
+		if _, err := (&fileSecondHistogram{Buckets: bad, MaxUS: 10}).histogram(&histBudget{left: maxHistogramBytes}); err == nil {
 			t.Errorf("buckets %q accepted", bad)
 		}
 	}

@@ -16,6 +16,10 @@ import (
 
 // result converts the file back to a Result.
 func (f *resultsFile) result() (*Result, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	budget := &histBudget{left: maxHistogramBytes}
 	r := &Result{TestID: f.TestID, Elapsed: fromMS(f.ElapsedMS), Interrupted: f.Interrupted, Aborted: f.Aborted, DryRun: f.DryRun,
 		Generator: GeneratorHealth{CPU: fromMS(f.Generator.CPUMS), Cores: f.Generator.Cores,
 			EmbeddedServers: f.Generator.EmbeddedServers, Warnings: f.Generator.Warnings},
@@ -28,7 +32,7 @@ func (f *resultsFile) result() (*Result, error) {
 		r.Phases = append(r.Phases, Phase{Kind: p.Kind, Name: p.Name, Start: fromMS(p.StartMS), End: fromMS(p.EndMS)})
 	}
 	for _, fl := range f.Loads {
-		l, err := fl.load()
+		l, err := fl.load(budget)
 		if err != nil {
 			return nil, fmt.Errorf("load %q: %w", fl.Name, err)
 		}
@@ -140,23 +144,32 @@ func routeLatencyOf(s string) (deploy.Latency, error) {
 		return deploy.Latency{}, err
 	}
 	lo := bs[0].index
-	counts := make([]int64, bs[len(bs)-1].index-lo+1)
-	if len(counts) > 1<<16 {
-		return deploy.Latency{}, fmt.Errorf("buckets: index %d out of range", bs[len(bs)-1].index)
+	// The span is checked before anything is allocated for it.
+	if span := bs[len(bs)-1].index - lo + 1; span > 1<<16 {
+		return deploy.Latency{}, fmt.Errorf("buckets: indexes %d to %d: expected at most %d buckets apart", lo, bs[len(bs)-1].index, 1<<16)
 	}
+	counts := make([]int64, bs[len(bs)-1].index-lo+1)
 	for _, b := range bs {
 		counts[b.index-lo] = b.count
 	}
 	return deploy.LatencyFromBuckets(lo, counts)
 }
 
-func (fl fileLoad) load() (LoadResult, error) {
+// load reads a load back. Latency, service time and wait are required
+// of a request that has any (the summary and the report read them); a
+// request of none, and a load without a lag histogram, get empty ones.
+func (fl fileLoad) load(budget *histBudget) (LoadResult, error) {
 	l := LoadResult{Name: fl.Name, Target: fl.Target, Closed: fl.Model == "closed", Plan: fl.Plan, Tags: fl.Tags,
 		Rate: fl.Rate, VUs: fl.VUs, Duration: fromMS(fl.DurationMS), Grace: fromMS(fl.GracefulStopMS), Start: fromMS(fl.StartMS), Elapsed: fromMS(fl.ElapsedMS),
 		Scheduled: fl.Scheduled, Dropped: fl.Dropped, Unsent: fl.Unsent, QueueMax: fl.QueueMax}
 	var err error
-	if l.Lag, err = decodeHDR(fl.Lag); err != nil {
+	if l.Lag, err = decodeHDRBounded(fl.Lag, budget); err != nil {
 		return l, fmt.Errorf("lag: %w", err)
+	}
+	if l.Lag == nil {
+		if l.Lag, err = budget.empty(); err != nil {
+			return l, fmt.Errorf("lag: %w", err)
+		}
 	}
 	for _, d := range fl.DroppedSeconds {
 		l.DroppedSeconds = append(l.DroppedSeconds, SecondCount{Offset: time.Duration(d.OffsetS) * time.Second, Count: d.Count})
@@ -168,7 +181,7 @@ func (fl fileLoad) load() (LoadResult, error) {
 	l.Sessions = SessionResult{ProtocolVersion: s.ProtocolVersion, Opened: s.Opened, Reinitialized: s.Reinitialized,
 		OpenFailures: s.OpenFailures, Deleted: s.Deleted, DeleteFailures: s.DeleteFailures, LeftOpen: s.LeftOpen, CancelsSent: s.CancelsSent,
 		Probes: s.Probes}
-	if l.Sessions.Init, err = decodeHDR(s.Init); err != nil {
+	if l.Sessions.Init, err = decodeHDRBounded(s.Init, budget); err != nil {
 		return l, fmt.Errorf("sessions: init: %w", err)
 	}
 	l.Connections = ConnResult(fl.Connections)
@@ -184,19 +197,28 @@ func (fl fileLoad) load() (LoadResult, error) {
 			return l, fmt.Errorf("request %q: %w", fq.Name, err)
 		}
 		for _, h := range []struct {
-			dst  **hdrhistogram.Histogram
-			src  string
-			name string
-		}{{&q.Latency, fq.Histograms.Latency, "latency"}, {&q.Service, fq.Histograms.Service, "service"},
-			{&q.Wait, fq.Histograms.Wait, "wait"}, {&q.FirstByte, fq.Histograms.FirstByte, "first_byte"}} {
-			if *h.dst, err = decodeHDR(h.src); err != nil {
-				return l, fmt.Errorf("request %q: %s: %w", fq.Name, h.name, err)
+			dst      **hdrhistogram.Histogram
+			src      string
+			name     string
+			required bool
+		}{{&q.Latency, fq.Histograms.Latency, "latency", true}, {&q.Service, fq.Histograms.Service, "service", true},
+			{&q.Wait, fq.Histograms.Wait, "wait", true}, {&q.FirstByte, fq.Histograms.FirstByte, "first_byte", false}} {
+			if *h.dst, err = decodeHDRBounded(h.src, budget); err != nil {
+				return l, fmt.Errorf("request %q: histograms.%s: %w", fq.Name, h.name, err)
+			}
+			if *h.dst == nil && h.required {
+				if fq.Count > 0 {
+					return l, fmt.Errorf("request %q: histograms.%s: missing: expected the histogram of its %d requests (HdrHistogram V2, base64)", fq.Name, h.name, fq.Count)
+				}
+				if *h.dst, err = budget.empty(); err != nil {
+					return l, fmt.Errorf("request %q: histograms.%s: %w", fq.Name, h.name, err)
+				}
 			}
 		}
 		for _, fs := range fq.Seconds {
 			st := SecondStats{Offset: time.Duration(fs.OffsetS) * time.Second, Count: fs.Count, Errors: fs.Errors}
 			if fs.Latency != nil {
-				if st.Latency, err = fs.Latency.histogram(); err != nil {
+				if st.Latency, err = fs.Latency.histogram(budget); err != nil {
 					return l, fmt.Errorf("request %q: second %d: %w", fq.Name, fs.OffsetS, err)
 				}
 			}

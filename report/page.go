@@ -280,7 +280,18 @@ func writeRequests(b *strings.Builder, res *engine.Result) {
 			if l.Elapsed > 0 {
 				rate = float64(q.Count) / l.Elapsed.Seconds()
 			}
-			ms := func(qq float64) string { return fmtMicros(q.Latency.ValueAtQuantile(qq)) }
+			// A request read from a file may have no histogram (none
+			// recorded): its figures are shown as unknown.
+			ms := func(qq float64) string {
+				if q.Latency == nil {
+					return "–"
+				}
+				return fmtMicros(q.Latency.ValueAtQuantile(qq))
+			}
+			maxMS := "–"
+			if q.Latency != nil {
+				maxMS = fmtMicros(q.Latency.Max())
+			}
 			var kinds []string
 			for k, n := range q.Errors {
 				kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
@@ -288,7 +299,7 @@ func writeRequests(b *strings.Builder, res *engine.Result) {
 			sort.Strings(kinds)
 			fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">%d</td><td class=\"num\">%.1f/s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>%s</td></tr>\n",
 				html.EscapeString(l.Name), html.EscapeString(q.Name), q.Count, rate, ms(50), ms(90), ms(95), ms(99),
-				fmtMicros(q.Latency.Max()), html.EscapeString(strings.Join(kinds, " ")))
+				maxMS, html.EscapeString(strings.Join(kinds, " ")))
 		}
 	}
 	b.WriteString("</table>\n")

@@ -215,7 +215,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "reslua report: %v\n", err)
 		return exitUsage
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	data, err := readResultsFile(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "reslua report: %v\n", err)
 		return exitUsage
@@ -239,6 +239,28 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "reslua: wrote %s (%s, %s)\n", *out, formatBytes(len(html)), time.Since(start).Round(10*time.Microsecond))
 	return exitPassed
+}
+
+// maxResultsFile bounds the results file reslua report reads: a day's run
+// of many requests writes a few hundred MB.
+const maxResultsFile = 1 << 30
+
+// readResultsFile reads a results file of at most maxResultsFile bytes.
+func readResultsFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tooLarge := fmt.Errorf("%s: larger than %d MiB, expected a results file", path, maxResultsFile>>20)
+	if fi, err := f.Stat(); err == nil && fi.Size() > maxResultsFile {
+		return nil, tooLarge // refused before anything is read
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxResultsFile+1)) // a pipe has no size
+	if err == nil && len(data) > maxResultsFile {
+		err = tooLarge
+	}
+	return data, err
 }
 
 func formatBytes(n int) string {
