@@ -154,7 +154,9 @@ func (r *Run) Inject(fp *FaultProxy, label string, faults ...chaos.Fault) ([]str
 		r.plan.Faults = append(r.plan.Faults, PlannedFault{Proxy: fp.name, Kind: f.Action.Kind(), Start: at + f.Start, Duration: f.Duration})
 	}
 	r.mu.Unlock()
-	if r.cfg.DryRun {
+	if r.cfg.DryRun || r.isInterrupted() {
+		// An interrupted run takes no new fault (Interrupt removed the
+		// others).
 		for range faults {
 			ids = append(ids, "")
 		}
@@ -180,6 +182,9 @@ func (r *Run) Inject(fp *FaultProxy, label string, faults ...chaos.Fault) ([]str
 			return nil, chaosProblems(err)
 		}
 		ids = append(ids, f.ID)
+	}
+	if r.isInterrupted() { // Interrupt ran meanwhile: it may have missed these
+		fp.Remove(ids...)
 	}
 	r.noteFaults(fp, ids)
 	return ids, nil
