@@ -234,7 +234,11 @@ func (fp *FaultProxy) event(e chaos.Event) {
 				r.phases.end(ph.index, at)
 			}
 		}
-		msg = fmt.Sprintf("%s (%s) removed (%s): %d matched, %d hit", label, e.Kind, e.Reason, e.Stats.Matched, e.Stats.Injected)
+		reason := e.Reason.String()
+		if e.Reason == chaos.ReasonRemoved && r.stopping.Load() {
+			reason = "stopped" // by Run.Interrupt: a signal or a script error
+		}
+		msg = fmt.Sprintf("%s (%s) removed (%s): %d matched, %d hit", label, e.Kind, reason, e.Stats.Matched, e.Stats.Injected)
 	default:
 		fp.mu.Unlock()
 		return

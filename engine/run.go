@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reslua/reslua/chaos"
@@ -77,10 +78,13 @@ type Run struct {
 	plan        Plan
 	planOffset  time.Duration // dry runs: where the script is on the plan's timeline
 	interrupted bool
-	finished    bool
-	aborted     string // why the run was aborted; "" if it was not
-	events      timeline
-	phases      phases
+	// stopping is set by Interrupt before it removes the faults, whose
+	// removal the timeline then calls "stopped".
+	stopping atomic.Bool
+	finished bool
+	aborted  string // why the run was aborted; "" if it was not
+	events   timeline
+	phases   phases
 
 	// abortCtx is cancelled when the run aborts, to wake a sleeping script.
 	abortCtx    context.Context
@@ -429,6 +433,7 @@ func (r *Run) Interrupt() {
 	// The faults first: a request in flight must not stay blackholed
 	// through the graceful stop, nor the fault's window outlast the
 	// interrupt in the results.
+	r.stopping.Store(true)
 	for _, fp := range proxies {
 		fp.p.RemoveAll()
 	}

@@ -121,7 +121,7 @@ func TestSignalsStopTheRealBinary(t *testing.T) {
 			if code := b.wait(); code != exitInterrupted {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, exitInterrupted, &b.stdout, &b.stderr)
 			}
-			for _, want := range []string{"run INTERRUPTED", `load "long"`, "unsent (still queued at the load's end)", "slow demo (latency) removed (removed)", `router "lb"`} {
+			for _, want := range []string{"run INTERRUPTED", `load "long"`, "unsent (still queued at the load's end)", "slow demo (latency) removed (stopped)", `router "lb"`} {
 				if !strings.Contains(b.stdout.String(), want) {
 					t.Errorf("summary lacks %q:\n%s", want, &b.stdout)
 				}
