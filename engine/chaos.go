@@ -154,7 +154,9 @@ func (r *Run) Inject(fp *FaultProxy, label string, faults ...chaos.Fault) ([]str
 		r.plan.Faults = append(r.plan.Faults, PlannedFault{Proxy: fp.name, Kind: f.Action.Kind(), Start: at + f.Start, Duration: f.Duration})
 	}
 	r.mu.Unlock()
-	if r.cfg.DryRun {
+	if r.cfg.DryRun || r.isInterrupted() {
+		// An interrupted run takes no new fault (Interrupt removed the
+		// others).
 		for range faults {
 			ids = append(ids, "")
 		}
@@ -180,6 +182,9 @@ func (r *Run) Inject(fp *FaultProxy, label string, faults ...chaos.Fault) ([]str
 			return nil, chaosProblems(err)
 		}
 		ids = append(ids, f.ID)
+	}
+	if r.isInterrupted() { // Interrupt ran meanwhile: it may have missed these
+		fp.Remove(ids...)
 	}
 	r.noteFaults(fp, ids)
 	return ids, nil
@@ -229,7 +234,11 @@ func (fp *FaultProxy) event(e chaos.Event) {
 				r.phases.end(ph.index, at)
 			}
 		}
-		msg = fmt.Sprintf("%s (%s) removed (%s): %d matched, %d hit", label, e.Kind, e.Reason, e.Stats.Matched, e.Stats.Injected)
+		reason := e.Reason.String()
+		if e.Reason == chaos.ReasonRemoved && r.stopping.Load() {
+			reason = "stopped" // by Run.Interrupt: a signal or a script error
+		}
+		msg = fmt.Sprintf("%s (%s) removed (%s): %d matched, %d hit", label, e.Kind, reason, e.Stats.Matched, e.Stats.Injected)
 	default:
 		fp.mu.Unlock()
 		return

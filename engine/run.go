@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reslua/reslua/chaos"
@@ -77,10 +78,13 @@ type Run struct {
 	plan        Plan
 	planOffset  time.Duration // dry runs: where the script is on the plan's timeline
 	interrupted bool
-	finished    bool
-	aborted     string // why the run was aborted; "" if it was not
-	events      timeline
-	phases      phases
+	// stopping is set by Interrupt before it removes the faults, whose
+	// removal the timeline then calls "stopped".
+	stopping atomic.Bool
+	finished bool
+	aborted  string // why the run was aborted; "" if it was not
+	events   timeline
+	phases   phases
 
 	// abortCtx is cancelled when the run aborts, to wake a sleeping script.
 	abortCtx    context.Context
@@ -406,17 +410,47 @@ func prefix(where string, err error) error {
 	return fmt.Errorf("%s: %w", where, err)
 }
 
-// Interrupt stops every load's arrivals (and any load started later), gives
-// requests in flight their load's graceful stop, and marks the result as
-// interrupted.
+// Interrupt ends the run's faults at once (requests a fault holds, such
+// as a blackhole's, go on to their target), stops every load's arrivals
+// (and any load started later), gives requests in flight their load's
+// graceful stop, and marks the result as interrupted. The first call puts
+// an "interrupt" event on the timeline; the faults' ends are no later.
+// Faults injected afterwards are not added. Rollouts under way roll back
+// when the script's context ends (deploy), as the interrupt cancels it.
 func (r *Run) Interrupt() {
 	r.mu.Lock()
+	first := !r.interrupted
 	r.interrupted = true
 	loads := append([]*Load(nil), r.loads...)
+	proxies := append([]*FaultProxy(nil), r.proxies...)
 	r.mu.Unlock()
+	if r.cfg.DryRun {
+		for _, l := range loads {
+			l.Stop()
+		}
+		return
+	}
+	// The faults first: a request in flight must not stay blackholed
+	// through the graceful stop, nor the fault's window outlast the
+	// interrupt in the results.
+	r.stopping.Store(true)
+	for _, fp := range proxies {
+		fp.p.RemoveAll()
+	}
+	if first {
+		r.events.add(Event{At: r.Elapsed(), Source: "run", Kind: "interrupt",
+			Message: "interrupted: faults removed, arrivals stopped, requests in flight draining"})
+	}
 	for _, l := range loads {
 		l.Stop()
 	}
+}
+
+// isInterrupted reports whether Interrupt was called.
+func (r *Run) isInterrupted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.interrupted
 }
 
 // Plan returns what the scenario has declared so far.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -90,7 +91,7 @@ summary's verdict line say the same (passed, failed, aborted, error, interrupted
 
 // run is the whole command, testable in-process: it parses args, runs the
 // subcommand and returns the exit code. Cancelling ctx interrupts a run.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	// The log is written by the script, the engine and the progress line;
 	// on a terminal, above the live progress block.
 	terminal := isTerminal(stderr)
@@ -98,6 +99,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if terminal && !slices.Contains(args, "--quiet") && !slices.Contains(args, "-q") {
 		stderr = newLiveBlock(stderr)
 	}
+	// A panic left anywhere on this goroutine is reslua's own failure:
+	// exit 1 with its message and stack, never a crash (execute recovers
+	// those of a run earlier, so that its outputs are still written).
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "reslua: internal error: panic: %v\n%s", v, debug.Stack())
+			code = exitRuntime
+		}
+	}()
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -372,7 +382,17 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	stopProgress := func() { cancelProgress(); <-progressDone }
 	defer stopProgress()
 
-	scriptErr := script.Exec(ctx, r)
+	// A panic in the script's run or in Finish is reslua's own failure:
+	// exit 1, the outputs written with what was recorded and the panic's
+	// message (its stack in the log).
+	scriptErr, panicked := protect(stderr, func() error {
+		err := script.Exec(ctx, r)
+		panicHook("exec")
+		return err
+	})
+	if panicked != nil {
+		scriptErr = panicked
+	}
 	interrupted := ctx.Err() != nil
 	if errors.Is(scriptErr, engine.ErrAborted) {
 		// The run aborted (abort_if_behind, abort_on_fail, an experiment's
@@ -384,13 +404,30 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 		fmt.Fprintf(stderr, "%v\n", scriptErr)
 		r.Interrupt() // stop the loads; summarise what they recorded
 	}
-	finishCtx := context.WithoutCancel(ctx)
+	// A second interrupt cuts the grace period short: requests still in
+	// flight are stopped, and the outputs are written at once.
+	finishCtx, cancelFinish := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelFinish()
+	defer context.AfterFunc(hardStop(ctx), cancelFinish)()
 	if interrupted || scriptErr != nil {
 		var cancel context.CancelFunc
 		finishCtx, cancel = context.WithTimeout(finishCtx, gracePeriod)
 		defer cancel()
 	}
-	res, finishErr := r.Finish(finishCtx)
+	var res *engine.Result
+	var finishErr error
+	if _, p := protect(stderr, func() error {
+		panicHook("finish")
+		res, finishErr = r.Finish(finishCtx)
+		return nil
+	}); p != nil {
+		if panicked == nil {
+			panicked = p
+		}
+		if res == nil { // nothing to summarise but the failure itself
+			res = &engine.Result{TestID: o.testID, Interrupted: interrupted}
+		}
+	}
 	stopProgress()
 	// How the run ended decides its verdict (engine.Result.Verdict), and
 	// the verdict the exit code: the summary, the results file and the
@@ -398,6 +435,8 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	meta := engine.RunMeta{Version: version, Scenario: o.file, Started: started, Interrupted: interrupted, Plan: &plan}
 	runtime := false
 	switch {
+	case panicked != nil:
+		meta.Error, runtime = panicked.Error(), true
 	case interrupted:
 	case scriptErr != nil:
 		meta.Error, runtime = scriptErr.Error(), errors.Is(scriptErr, engine.ErrRuntime)
@@ -451,18 +490,54 @@ func execute(ctx context.Context, o options, script *luabind.Script, plan engine
 	return code
 }
 
+// panicHook is called at stages of a run ("exec": the script has
+// returned; "finish": before Finish); tests make it panic to check that a
+// panic becomes exit 1 with the outputs written. Zero: does nothing.
+var panicHook = func(stage string) {}
+
+// protect calls f and turns a panic in it into an error wrapping
+// engine.ErrRuntime with the panic's message; the stack goes to log.
+func protect(log io.Writer, f func() error) (err, panicked error) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(log, "reslua: internal error: panic: %v\n%s", v, debug.Stack())
+			panicked = fmt.Errorf("%w: internal error: panic: %v", engine.ErrRuntime, v)
+		}
+	}()
+	return f(), nil
+}
+
+// hardStopKey keys the context a second interrupt ends (withHardStop).
+type hardStopKey struct{}
+
+// withHardStop returns ctx carrying hard, the context main cancels on a
+// second interrupt: it cuts the grace period and the metrics' linger
+// short, never the outputs.
+func withHardStop(ctx, hard context.Context) context.Context {
+	return context.WithValue(ctx, hardStopKey{}, hard)
+}
+
+// hardStop returns the context a second interrupt ends; without one (in
+// tests run in-process), a context never done.
+func hardStop(ctx context.Context) context.Context {
+	if h, ok := ctx.Value(hardStopKey{}).(context.Context); ok {
+		return h
+	}
+	return context.Background()
+}
+
 // lingerMetrics keeps /metrics up after the run until a scraper has read
 // the final counts, for at most d: without it, the process would exit
 // between two scrapes and Prometheus would never see the run's last
 // requests. A Ctrl-C ends it; after a Ctrl-C that interrupted the run, the
-// second one does (main exits at once).
+// second one does (hardStop).
 func lingerMetrics(ctx context.Context, m *engine.MetricsServer, d time.Duration, log io.Writer) {
 	if d <= 0 {
 		return
 	}
 	how := "Ctrl-C to stop"
 	if ctx.Err() != nil { // the run was interrupted: wait for the second signal
-		ctx = context.WithoutCancel(ctx)
+		ctx = hardStop(ctx)
 		how = "interrupt again to stop"
 	}
 	m.NextScrape() // a scrape from now on counts, even one made upon the next line

@@ -154,8 +154,8 @@ func TestShippedScenariosCheck(t *testing.T) {
 	}
 }
 
-// Ctrl-C during a fault removes it: the proxy in front of the target is
-// closed with the run, and the summary says the fault ended there.
+// Ctrl-C during a fault removes it at once, before the graceful stop, and
+// the summary says the run's stop ended it ("removed (stopped)").
 func TestInterruptRemovesFaults(t *testing.T) {
 	path := writeScenario(t, `
 local t = target { name = "demo", url = demo.mcp { stateless = true, json = true } }
@@ -171,7 +171,7 @@ l:wait()
 	if code := run(ctx, []string{path}, &stdout, stderr); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr)
 	}
-	if !strings.Contains(stdout.String(), `fault: slow demo (latency) removed (closed)`) {
+	if !strings.Contains(stdout.String(), `fault: slow demo (latency) removed (stopped)`) {
 		t.Errorf("the fault's removal is not in the summary:\n%s", stdout.String())
 	}
 }
