@@ -67,6 +67,7 @@ type Load struct {
 type arrival struct {
 	n        int64
 	intended time.Time
+	entry    int // the mix entry it sends: l.mix.pick(n), chosen once
 }
 
 func newLoad(spec LoadSpec, clock Clock, log io.Writer, planStart time.Duration) *Load {
@@ -327,10 +328,11 @@ func (l *Load) schedule(stopCtx context.Context, queue chan<- arrival) {
 			recordDuration(l.lag, late)
 			l.lagMu.Unlock()
 			l.scheduled.Add(1)
-			name := l.nameOf[l.mix.pick(n)]
+			entry := l.mix.pick(n)
+			name := l.nameOf[entry]
 			l.track.due(name, at)
 			select {
-			case queue <- arrival{n: n, intended: intended}:
+			case queue <- arrival{n: n, intended: intended, entry: entry}:
 				if d := int64(len(queue)); d > l.queueMax.Load() {
 					l.queueMax.Store(d)
 				}
@@ -359,7 +361,7 @@ func (l *Load) work(ctx, endCtx context.Context, queue <-chan arrival, senders [
 		} else {
 			l.send(ctx, a, senders, w)
 		}
-		l.track.ended(l.nameOf[l.mix.pick(a.n)], l.sc.offset(a.intended))
+		l.track.ended(l.nameOf[a.entry], l.sc.offset(a.intended))
 	}
 }
 
@@ -425,7 +427,7 @@ func (l *Load) hookFailed(err error) {
 // built by a script is built first (its cost counts as wait, not service
 // time); a checked reply is checked after the clock stops.
 func (l *Load) send(ctx context.Context, a arrival, senders []sender, w *worker) {
-	i := l.mix.pick(a.n)
+	i := a.entry
 	e := &l.spec.Mix[i]
 	s := senders[i]
 	timeout := l.spec.Target.spec.Timeout
@@ -619,7 +621,8 @@ func (l *Load) user(ctx, stopCtx context.Context, stop time.Time, iter *atomic.I
 		recordDuration(l.lag, l.clock.Now().Sub(next))
 		l.lagMu.Unlock()
 		l.scheduled.Add(1)
-		l.send(ctx, arrival{n: iter.Add(1) - 1, intended: next}, senders, w)
+		n := iter.Add(1) - 1
+		l.send(ctx, arrival{n: n, intended: next, entry: l.mix.pick(n)}, senders, w)
 		next = l.clock.Now().Add(l.spec.ThinkTime)
 	}
 }
